@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# the development server's database and secret live under var/ (git ignores it)
+RUN_ENV := WATCHLIST_ENV=development WATCHLIST_SECRET_KEY_FILE=var/secret_key \
+	WATCHLIST_DATABASE_URL=$${WATCHLIST_DATABASE_URL:-sqlite:///var/watchlist.db}
+
+.PHONY: setup run demo test test-pg lint format eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,eval]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	mkdir -p var
+	$(BIN)/watchlist secret var/secret_key
+	$(RUN_ENV) $(BIN)/watchlist db upgrade
+	$(RUN_ENV) $(BIN)/watchlist demo
+	$(RUN_ENV) $(BIN)/watchlist serve --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/pytest
+
+# the same suite against the PostgreSQL on 127.0.0.1:5432 (database `test`)
+test-pg: setup
+	WATCHLIST_TEST_DATABASE_URL=$${WATCHLIST_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+eval: setup
+	$(BIN)/python -m bench.evaluate_matching
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Background work: the scheduler process, source fetchers and parsers, matching runs, delivery."""

@@ -1,0 +1,1 @@
+"""Pure name and birth-date matching: normalise, transliterate, parse, score, explain, index."""

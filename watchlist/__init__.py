@@ -1,0 +1,1 @@
+"""The sentence-enforcement watchlist service."""

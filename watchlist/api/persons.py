@@ -1,0 +1,1 @@
+"""Persons API: list, get, create, update, close."""

@@ -1,0 +1,45 @@
+"""The application factory: `create_app(settings)` builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from watchlist import access
+from watchlist.db import Database, make_engine
+from watchlist.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Flask:
+    """Build the Flask app from `settings` (read from config and environment when not given).
+
+    `db` lets a caller (the tests) hand in a Database bound to its own connection.
+    """
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=settings.imports_max_file_bytes,
+    )
+    app.extensions["watchlist.settings"] = settings
+    logging.basicConfig(level=settings.log_level)
+
+    (db or Database(make_engine(settings.database_url))).init_app(app)
+    access.init_app(app)
+
+    from watchlist.api import init_app as init_api
+    from watchlist.web import init_app as init_web
+
+    init_api(app)
+    init_web(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    settings: Settings = app.extensions["watchlist.settings"]
+    return settings

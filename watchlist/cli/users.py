@@ -1,0 +1,1 @@
+"""`watchlist users …` and `watchlist tokens …`."""
