@@ -99,6 +99,9 @@ class PersonName(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(512))
+    # NFKC + casefold of `name`: the name-substring filter compares this, because SQLite's LIKE and lower()
+    # fold ASCII letters only and Cyrillic names must be found whatever their case
+    folded: Mapped[str] = mapped_column(String(512), index=True)
     kind: Mapped[NameKind] = mapped_column(_enum(NameKind, "name_kind"), default=NameKind.ALIAS)
     # ISO 15924 code computed from the letters: Cyrl, Latn, Mixed, …
     script: Mapped[str] = mapped_column(String(8))
@@ -133,7 +136,7 @@ class PersonChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the user name, `import:<file>` or `cli`
     changed_by: Mapped[str] = mapped_column(String(128))
-    # created | updated | closed | imported
+    # created | updated | closed | reopened | imported
     action: Mapped[str] = mapped_column(String(32))
     # {field: [before, after]}
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -185,6 +185,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=512), nullable=False),
+        sa.Column("folded", sa.String(length=512), nullable=False),
         sa.Column(
             "kind",
             sa.Enum(
@@ -209,6 +210,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("person_names", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_names_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_person_names_folded"), ["folded"], unique=False)
 
     revision_table = sa.table(
         "watchlist_revision",
@@ -221,6 +223,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("person_names", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_names_folded"))
         batch_op.drop_index(batch_op.f("ix_person_names_person_id"))
 
     op.drop_table("person_names")

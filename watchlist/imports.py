@@ -1,0 +1,387 @@
+"""Reading persons files (CSV, JSON, JSONL, XLSX) and checking every row before anything is written.
+
+Row numbers are the ones a person looking at the file sees: in CSV and XLSX the header is row 1 and the
+first person row 2; in JSONL the line number; in JSON the position of the object in the array, from 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import warnings
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from watchlist.exc import FieldError, ValidationFailed
+from watchlist.persons import (
+    INPUT_FIELDS,
+    REQUIRED_FIELDS,
+    ImportSummary,
+    PersonInput,
+    import_persons,
+    parse_person,
+)
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+XLSX_SUFFIXES = {".xlsx"}
+SUFFIXES = CSV_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | XLSX_SUFFIXES
+# a sheet can claim a million rows in a few kilobytes of zipped XML; stop reading long before memory runs out
+MAX_XLSX_ROWS = 200_000
+DELIMITERS = (",", ";", "\t")
+ERROR_COLUMN = "error"
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that failed validation, with its original cells and every reason."""
+
+    row: int
+    cells: dict[str, Any]
+    errors: list[FieldError]
+
+
+@dataclass
+class PersonFile:
+    """A persons file read and checked: the valid rows, the rejected ones, and problems of the file itself."""
+
+    name: str
+    columns: list[str]
+    valid: list[PersonInput] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    # problems not tied to one person row, such as an unknown column; any of them rejects the whole file
+    file_errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return self.file_errors + [error for row in self.rejected for error in row.errors]
+
+
+def _file_error(name: str, message: str, row: int | None = None, column: str = "file") -> ValidationFailed:
+    error = FieldError(column, message, row, name)
+    return ValidationFailed(f"{name}: {message}", [error])
+
+
+# --- reading cells ----------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Text of a file in UTF-8 (with or without BOM), UTF-16 with BOM, or else cp1251."""
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+    except UnicodeDecodeError as error:
+        raise _file_error(
+            name, f"is not valid text in the encoding its byte-order mark names: {error}"
+        ) from error
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Windows-1251, the usual encoding of Cyrillic CSV files saved by older Excel
+        return data.decode("cp1251")
+    except UnicodeDecodeError as error:
+        raise _file_error(name, "is neither UTF-8, UTF-16 with a byte-order mark, nor cp1251") from error
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV file from its header: the one of `,` `;` tab that occurs most often there."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _header(cells: list[Any], number: int, name: str, errors: list[FieldError]) -> list[str]:
+    columns = [str(cell).strip().lower() if cell is not None else "" for cell in cells]
+    while columns and not columns[-1]:
+        columns.pop()
+    seen: set[str] = set()
+    for position, column in enumerate(columns, start=1):
+        if not column:
+            errors.append(FieldError(f"column {position}", "has no name in the header", number, name))
+        elif column in seen:
+            errors.append(FieldError(column, "appears twice in the header", number, name))
+        elif column not in INPUT_FIELDS:
+            errors.append(
+                FieldError(column, "unknown column (see the persons file in DESIGN.md)", number, name)
+            )
+        seen.add(column)
+    for required in REQUIRED_FIELDS:
+        if required not in seen:
+            errors.append(FieldError(required, "missing column", number, name))
+    return columns
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _table_rows(
+    rows: Iterator[tuple[int, list[Any]]], name: str, errors: list[FieldError]
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    """Header and rows of a table (CSV or sheet) as `(row number, {column: cell})`, blank rows left out."""
+    # the header is the first row that is not blank
+    for number, cells in rows:
+        if not _is_blank(cells):
+            columns = _header(cells, number, name, errors)
+            break
+    else:
+        raise _file_error(name, "is empty: no header row")
+
+    def body() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in rows:
+            if _is_blank(cells):
+                continue
+            extra = cells[len(columns) :]
+            mapping = {column: cell for column, cell in zip(columns, cells, strict=False) if column}
+            if not _is_blank(extra):
+                mapping["\0extra"] = extra
+            yield number, mapping
+
+    return columns, body()
+
+
+def _csv_rows(
+    data: bytes, name: str, errors: list[FieldError]
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    text = decode_text(data, name)
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        number = 0
+        try:
+            for cells in reader:
+                number += 1
+                yield number, cells
+        except csv.Error as error:
+            raise _file_error(name, f"is not readable CSV: {error}", number + 1) from error
+
+    return _table_rows(numbered(), name, errors)
+
+
+def _xlsx_rows(
+    path: Path, name: str, errors: list[FieldError]
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and data validation it cannot read; they carry no person data
+            warnings.simplefilter("ignore", UserWarning)
+            # read_only streams rows; without data_only a formula cell reads as its text `=…`, kept literally
+            workbook = load_workbook(path, read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise _file_error(name, f"is not a readable XLSX workbook: {error}") from error
+    sheet = workbook.worksheets[0]
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_XLSX_ROWS + 1:
+                    raise _file_error(name, f"has more than {MAX_XLSX_ROWS} rows", number)
+                yield number, list(cells)
+        finally:
+            workbook.close()
+
+    return _table_rows(numbered(), name, errors)
+
+
+def _json_rows(data: bytes, name: str, lines: bool) -> Iterator[tuple[int, Any]]:
+    text = decode_text(data, name)
+    if lines:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, error
+        return
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _file_error(name, f"is not valid JSON: {error}") from error
+    if not isinstance(document, list):
+        raise _file_error(name, "must hold a JSON array of person objects")
+    yield from enumerate(document, start=1)
+
+
+# --- checking ---------------------------------------------------------------------------------------------
+
+
+def _check_row(
+    number: int, cells: Mapping[str, Any], name: str, columns: set[str]
+) -> PersonInput | list[FieldError]:
+    errors: list[FieldError] = []
+    extra = cells.get("\0extra")
+    if extra is not None:
+        errors.append(
+            FieldError("row", f"has {len(extra)} more cells than the header has columns", number, name)
+        )
+    # unknown columns were reported once, on the header row
+    known = {key: value for key, value in cells.items() if key in INPUT_FIELDS or key not in columns}
+    known.pop("\0extra", None)
+    result = parse_person(known, number, name)
+    if isinstance(result, list):
+        return errors + result
+    return errors or result
+
+
+def read_person_file(path: Path, max_bytes: int) -> PersonFile:
+    """Read a persons file and check every row; raises ValidationFailed when the file itself is unreadable."""
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise _file_error(name, f"unknown file type {suffix or '(none)'}: use {', '.join(sorted(SUFFIXES))}")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise _file_error(name, f"cannot be read: {error.strerror}") from error
+    if size > max_bytes:
+        raise _file_error(
+            name, f"is {size} bytes, more than the {max_bytes} allowed (imports_max_file_bytes)"
+        )
+
+    header_errors: list[FieldError] = []
+    rows: Iterator[tuple[int, Any]]
+    if suffix in XLSX_SUFFIXES:
+        columns, rows = _xlsx_rows(path, name, header_errors)
+    else:
+        data = path.read_bytes()
+        if suffix in CSV_SUFFIXES:
+            columns, rows = _csv_rows(data, name, header_errors)
+        else:
+            columns, rows = [], _json_rows(data, name, lines=suffix in JSONL_SUFFIXES)
+
+    result = PersonFile(name=name, columns=list(columns), file_errors=header_errors)
+    table_columns = set(columns)
+    checked: list[tuple[int, dict[str, Any], PersonInput | list[FieldError]]] = []
+    for number, cells in rows:
+        if isinstance(cells, json.JSONDecodeError):
+            checked.append(
+                (number, {}, [FieldError("line", f"is not valid JSON: {cells.msg}", number, name)])
+            )
+            continue
+        if not isinstance(cells, dict):
+            checked.append((number, {}, [FieldError("row", "must be a JSON object", number, name)]))
+            continue
+        if not columns:
+            for key in cells:
+                if key not in result.columns:
+                    result.columns.append(key)
+        checked.append((number, cells, _check_row(number, cells, name, table_columns)))
+
+    _reject_duplicates(checked, name)
+    for number, cells, outcome in checked:
+        if isinstance(outcome, list):
+            result.rejected.append(
+                RejectedRow(number, {k: v for k, v in cells.items() if k != "\0extra"}, outcome)
+            )
+        else:
+            result.valid.append(outcome)
+    return result
+
+
+def _external_id(cells: Mapping[str, Any]) -> str | None:
+    value = cells.get("external_id")
+    if value is None or isinstance(value, bool | list | dict):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def _reject_duplicates(
+    checked: list[tuple[int, dict[str, Any], PersonInput | list[FieldError]]], name: str
+) -> None:
+    """Every row of an external_id that occurs twice is an error: which of them is right is unknowable."""
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for index, (_number, cells, _outcome) in enumerate(checked):
+        external_id = _external_id(cells)
+        if external_id is not None:
+            rows_of[external_id].append(index)
+    for external_id, indexes in rows_of.items():
+        if len(indexes) < 2:
+            continue
+        numbers = [checked[index][0] for index in indexes]
+        for index in indexes:
+            number, cells, outcome = checked[index]
+            others = ", ".join(str(n) for n in numbers if n != number)
+            error = FieldError("external_id", f"{external_id!r} is also on row {others}", number, name)
+            errors = outcome if isinstance(outcome, list) else []
+            checked[index] = (number, cells, [*errors, error])
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def write_reject_file(person_file: PersonFile, target: Path) -> None:
+    """Write the rejected rows as CSV: the original columns plus `error` with every reason."""
+    columns = [column for column in person_file.columns if column and column != ERROR_COLUMN]
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*columns, ERROR_COLUMN])
+        for rejected in person_file.rejected:
+            reasons = "; ".join(str(error) for error in rejected.errors)
+            writer.writerow([*(_cell_text(rejected.cells.get(column)) for column in columns), reasons])
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    summary: ImportSummary
+    rejected: int
+    reject_file: Path | None
+
+
+def import_person_file(
+    session: Session,
+    person_file: PersonFile,
+    actor: str,
+    skip_invalid: bool = False,
+    reject_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Write the valid rows of a checked file; raises ValidationFailed with every error when any row is bad.
+
+    With `skip_invalid` the valid rows are written and the rejected ones go to `reject_file`; problems of the
+    file itself (an unknown column) still stop the import, since every row would be read wrongly.
+    """
+    errors = person_file.errors
+    if person_file.file_errors or (errors and not skip_invalid):
+        rows = len({error.row for error in errors})
+        raise ValidationFailed(
+            f"{person_file.name}: {len(errors)} error(s) on {rows} row(s); nothing was imported", errors
+        )
+    written_to: Path | None = None
+    if person_file.rejected:
+        if reject_file is None:
+            raise ValueError("skip_invalid needs a reject file for the rejected rows")
+        write_reject_file(person_file, reject_file)
+        written_to = reject_file
+    summary = import_persons(session, person_file.valid, actor, progress)
+    return ImportReport(summary, len(person_file.rejected), written_to)
