@@ -1,11 +1,16 @@
 """Who may call what: every endpoint declares the roles it allows; anything undeclared is denied.
 
 Views are decorated with `@allow(Role.EDITOR, …)` or `@public`. A request is authenticated by an API token
-(`Authorization: Bearer …`, never a URL parameter) or by the login session of the web pages.
+(`Authorization: Bearer …`, never a URL parameter) or by the login session of the web pages. A request
+that rides on the session cookie and changes something (POST, PUT, PATCH, DELETE) must also carry the
+session's CSRF token, in the form field `csrf_token` or the `X-CSRF-Token` header.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -13,10 +18,11 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from watchlist import i18n
 from watchlist.db import get_session
-from watchlist.exc import Forbidden, NotAuthenticated
+from watchlist.exc import BadRequest, Forbidden, NotAuthenticated
 from watchlist.models import Role, User
-from watchlist.users import authenticate_token
+from watchlist.users import TOKEN_PREFIX, authenticate_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +30,16 @@ POLICY_ATTR = "_watchlist_roles"
 # the marker for endpoints anyone may call (health checks, the login page, static files)
 PUBLIC: frozenset[Role] = frozenset()
 ALL_ROLES: frozenset[Role] = frozenset(Role)
+
+# keys of the login session (a signed cookie)
+SESSION_USER_ID = "user_id"
+SESSION_CSRF_TOKEN = "csrf_token"
+SESSION_LANGUAGE = i18n.SESSION_KEY
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# one of our tokens, whatever the parameter is called, so it is refused in any URL
+_TOKEN_IN_URL = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_-]{40,}")
 
 
 @dataclass(frozen=True)
@@ -65,9 +81,46 @@ def policy_of(app: Flask, endpoint: str) -> frozenset[Role] | None:
     return policy
 
 
+def undeclared_endpoints(app: Flask) -> list[str]:
+    """The endpoints of `app` that declare no access policy (and so deny everyone)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    return sorted(endpoint for endpoint in endpoints if policy_of(app, endpoint) is None)
+
+
 def current_principal() -> Principal | None:
+    """The caller of the current request, None when anonymous."""
     principal: Principal | None = g.get("principal")
     return principal
+
+
+def csrf_token() -> str:
+    """The CSRF token of the current session, made on first use; forms put it in a hidden field."""
+    token: str | None = session.get(SESSION_CSRF_TOKEN)
+    if token is None:
+        token = secrets.token_urlsafe(32)
+        session[SESSION_CSRF_TOKEN] = token
+    return token
+
+
+def start_session(user: User) -> None:
+    """Log `user` in: a new session (nothing of the old one survives but the language) and a new CSRF token.
+
+    Clearing first means a session fixed by someone before login (session fixation) is worth nothing after.
+    """
+    language = session.get(SESSION_LANGUAGE)
+    session.clear()
+    if language is not None:
+        session[SESSION_LANGUAGE] = language
+    session[SESSION_USER_ID] = user.id
+    session[SESSION_CSRF_TOKEN] = secrets.token_urlsafe(32)
+
+
+def end_session() -> None:
+    """Log out: forget the user and the CSRF token, keep the language."""
+    language = session.get(SESSION_LANGUAGE)
+    session.clear()
+    if language is not None:
+        session[SESSION_LANGUAGE] = language
 
 
 def _from_token(header: str) -> Principal | None:
@@ -82,42 +135,67 @@ def _from_token(header: str) -> Principal | None:
 
 
 def _from_session() -> Principal | None:
-    user_id = session.get("user_id")
+    user_id = session.get(SESSION_USER_ID)
     if user_id is None:
         return None
     user = get_session().get(User, user_id)
     if user is None or not user.is_active:
-        session.clear()
+        end_session()
         return None
     return Principal(user.id, user.username, user.role, "session")
 
 
 def is_api_request() -> bool:
+    """Whether the request is for the JSON API (answered with JSON errors and 401, never a login redirect)."""
     return request.path.startswith("/api/") or request.path in {"/healthz", "/readyz", "/metrics"}
+
+
+def _token_in_url() -> bool:
+    if "token" in request.args or "access_token" in request.args:
+        return True
+    return any(_TOKEN_IN_URL.search(value) for value in request.args.values())
+
+
+def _check_csrf() -> None:
+    expected = session.get(SESSION_CSRF_TOKEN)
+    given = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+    if not expected or not hmac.compare_digest(str(expected).encode(), given.encode()):
+        raise BadRequest("the form is out of date or did not come from this site; reload it and try again")
+
+
+def _login_redirect() -> Response:
+    # full_path ends in "?" when there is no query string
+    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
 def _enforce() -> Response | None:
     endpoint = request.endpoint
     if endpoint is None:
-        return None  # no route: Flask answers 404 (or 405)
+        # no route: Flask answers 404 (or 405); the error page still knows who is asking
+        g.principal = None if "Authorization" in request.headers else _from_session()
+        return None
     policy = policy_of(current_app, endpoint)
     if policy is None:
         raise Forbidden("this endpoint declares no access policy")
-    if "token" in request.args or "access_token" in request.args:
+    if _token_in_url():
         raise NotAuthenticated("tokens are never accepted in a URL; use the Authorization header")
     header = request.headers.get("Authorization")
     principal = _from_token(header) if header else _from_session()
     g.principal = principal
-    if policy is PUBLIC or policy == PUBLIC:
-        return None
-    if principal is None:
-        if is_api_request():
-            raise NotAuthenticated("authentication required")
-        return redirect(url_for("web.login", next=request.full_path))
-    if principal.role not in policy:
-        raise Forbidden(f"the role {principal.role.value} may not do this")
+    if policy != PUBLIC:
+        if principal is None:
+            if is_api_request():
+                raise NotAuthenticated("authentication required")
+            return _login_redirect()
+        if principal.role not in policy:
+            raise Forbidden(f"the role {principal.role.value} may not do this")
+    # a bearer token is never sent by a browser on its own, so only cookie-borne requests need the check
+    if header is None and request.method not in _SAFE_METHODS:
+        _check_csrf()
     return None
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_enforce)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["CSRF_FIELD"] = CSRF_FIELD

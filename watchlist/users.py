@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -25,6 +26,13 @@ DEFAULT_TOKEN_DAYS = 90
 # which roles a user of a given role may hand to one of his tokens
 _ROLE_RANK = {Role.SCREENER: 1, Role.OFFICER: 2, Role.EDITOR: 2, Role.AUDITOR: 2, Role.ADMIN: 3}
 
+DEMO_USERNAME_PREFIX = "demo-"
+
+
+def token_role_allowed(user_role: Role, token_role: Role) -> bool:
+    """Whether a user of `user_role` may act through a token of `token_role` (never more than himself)."""
+    return token_role is user_role or _ROLE_RANK[token_role] < _ROLE_RANK[user_role]
+
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
@@ -40,6 +48,21 @@ def check_password(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def authenticate_user(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None; an unknown name costs the time of a known one."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        _hasher.hash(password)
+        return None
+    return user if check_password(user, password) else None
+
+
+def _check_password_rules(password: str) -> list[FieldError]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")]
+    return []
 
 
 def create_user(
@@ -58,8 +81,8 @@ def create_user(
         role = Role(role)
     except ValueError:
         errors.append(FieldError("role", f"must be one of {', '.join(r.value for r in Role)}"))
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
+    if password is not None:
+        errors.extend(_check_password_rules(password))
     if errors:
         raise ValidationFailed("invalid user", errors)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -76,10 +99,33 @@ def create_user(
 
 
 def get_user_by_name(session: Session, username: str) -> User:
+    """The user called `username`; NotFound when there is none."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    """Every user, disabled ones included, by name."""
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def disable_user(session: Session, username: str) -> User:
+    """Disable a user: his login sessions and API tokens stop working at their next request."""
+    user = get_user_by_name(session, username)
+    user.is_active = False
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give `user` a new password."""
+    errors = _check_password_rules(password)
+    if errors:
+        raise ValidationFailed("invalid password", errors)
+    user.password_hash = hash_password(password)
+    session.flush()
 
 
 def _token_hash(token: str) -> str:
@@ -95,8 +141,15 @@ def create_token(
     days: int = DEFAULT_TOKEN_DAYS,
 ) -> tuple[ApiToken, str]:
     """Create an API token for `user`; returns the row and the token, which is shown only once."""
-    token_role = Role(role) if role is not None else user.role
-    if token_role is not user.role and _ROLE_RANK[token_role] >= _ROLE_RANK[user.role]:
+    try:
+        token_role = Role(role) if role is not None else user.role
+    except ValueError:
+        raise ValidationFailed(
+            "invalid token", [FieldError("role", f"must be one of {', '.join(r.value for r in Role)}")]
+        ) from None
+    if not user.is_active:
+        raise Forbidden(f"user {user.username!r} is disabled")
+    if not token_role_allowed(user.role, token_role):
         raise Forbidden(f"a {user.role.value} cannot create a {token_role.value} token")
     if not 1 <= days <= 366:
         raise ValidationFailed("invalid token", [FieldError("days", "must be 1 to 366")])
@@ -115,16 +168,40 @@ def create_token(
 
 
 def authenticate_token(session: Session, token: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token row for `token`, or None when it is unknown, expired, revoked or its user disabled."""
+    """The live token row for `token`, or None when it is unknown, expired, revoked, its user disabled,
+    or its role more than its user has now (a user demoted after the token was made)."""
     now = now or utcnow()
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.is_active:
+    if row is None or token_state(row, now) != "active":
         return None
     row.last_used_at = now
     return row
 
 
+def token_state(row: ApiToken, now: datetime | None = None) -> str:
+    """Whether it works (`active`) or why not: `revoked`, `expired`, `user disabled`, `exceeds role`."""
+    now = now or utcnow()
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at <= now:
+        return "expired"
+    if not row.user.is_active:
+        return "user disabled"
+    if not token_role_allowed(row.user.role, row.role):
+        return "exceeds role"
+    return "active"
+
+
+def list_tokens(session: Session, username: str | None = None) -> Sequence[ApiToken]:
+    """The API tokens of one user, or of everyone, oldest first."""
+    query = select(ApiToken).order_by(ApiToken.id)
+    if username is not None:
+        query = query.where(ApiToken.user_id == get_user_by_name(session, username).id)
+    return session.scalars(query).all()
+
+
 def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke a token; revoking one that is revoked already changes nothing."""
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"no token {token_id}")
@@ -132,3 +209,27 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
         row.revoked_at = utcnow()
     session.flush()
     return row
+
+
+def ensure_demo_users(session: Session, password: str | None = None) -> list[tuple[str, Role, str | None]]:
+    """Make sure there is one demo user per role; returns (username, role, password) for each.
+
+    With `password` every demo user gets it. Without, a user created now gets a random password, returned
+    here to be shown once; a user who existed already keeps his and is returned with None (nothing
+    readable is stored, only the hash).
+    """
+    shown: list[tuple[str, Role, str | None]] = []
+    for role in Role:
+        username = f"{DEMO_USERNAME_PREFIX}{role.value}"
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            secret = password or secrets.token_urlsafe(12)
+            create_user(session, username, role, secret, display_name=f"Demo {role.value}")
+            shown.append((username, role, secret))
+        elif password is not None:
+            if not check_password(user, password):
+                set_password(session, user, password)
+            shown.append((username, role, password))
+        else:
+            shown.append((username, role, None))
+    return shown
