@@ -1,0 +1,41 @@
+"""Unicode hygiene for names: one spelling for the same keystrokes, whatever keyboard or copy-paste did."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from matchers.scripts import fold_homoglyphs, is_mixed_word
+
+_APOSTROPHES = dict.fromkeys(map(ord, "’‘ʼʹʻ`´′＇‛ˈ"), "'")
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
+_WORD = re.compile(r"[^\s,;]+")
+
+
+def _strip_format_characters(text: str) -> str:
+    # category Cf: zero-width spaces and joiners, bidi marks and embeddings, the soft hyphen, BOM
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
+def _hygiene(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _strip_format_characters(text).translate(_APOSTROPHES).translate(_DASHES)
+    return " ".join(text.split())
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Return the words of ``text`` that mix Latin and Cyrillic letters (before folding), in order."""
+    return [word for word in _WORD.findall(_hygiene(text)) if is_mixed_word(word)]
+
+
+def normalize_name(text: str) -> str:
+    """Return ``text`` cleaned for comparison: NFKC, casefolded, invisibles stripped, look-alikes folded.
+
+    Apostrophe and dash variants become ``'`` and ``-``, ``ё`` becomes ``е``, whitespace is collapsed. Letters
+    are not transliterated. Normalising twice changes nothing.
+    """
+    text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), _hygiene(text))
+    text = unicodedata.normalize("NFKC", text.casefold()).replace("ё", "е")
+    # casefolding can produce new homoglyph mixes only by case ("M" -> "m"), so fold once more on lower case
+    text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), text)
+    return " ".join(text.split())

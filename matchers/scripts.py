@@ -1,0 +1,82 @@
+"""Which alphabet a text is written in, and folding of look-alike letters between Latin and Cyrillic."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+# Letters that look the same in Latin and Cyrillic. Typists (and OCR) slip the wrong one into a word:
+# a Latin "o" in "Гнилицький", a Cyrillic "а" in "Kabashnyi". Case matters: lower-case "m" has no twin.
+_LATIN_TO_CYRILLIC = {
+    "A": "А", "a": "а", "B": "В", "C": "С", "c": "с", "E": "Е", "e": "е", "H": "Н", "I": "І", "i": "і",
+    "K": "К", "k": "к", "M": "М", "O": "О", "o": "о", "P": "Р", "p": "р", "T": "Т", "X": "Х", "x": "х",
+    "Y": "У", "y": "у", "Ï": "Ї", "ï": "ї",
+}  # fmt: skip
+_CYRILLIC_TO_LATIN = {cyrillic: latin for latin, cyrillic in _LATIN_TO_CYRILLIC.items()}
+
+
+@lru_cache(maxsize=4096)
+def char_script(char: str) -> str:
+    """Return the ISO 15924 code of one letter ("Latn", "Cyrl", "Grek", …), or "Zyyy" for a non-letter."""
+    if not char.isalpha():
+        return "Zyyy"
+    name = unicodedata.name(char, "")
+    if name.startswith("LATIN"):
+        return "Latn"
+    if name.startswith("CYRILLIC"):
+        return "Cyrl"
+    if name.startswith("GREEK"):
+        return "Grek"
+    if name.startswith(("ARABIC",)):
+        return "Arab"
+    if name.startswith("GEORGIAN"):
+        return "Geor"
+    if name.startswith("ARMENIAN"):
+        return "Armn"
+    if name.startswith("HEBREW"):
+        return "Hebr"
+    return "Other"
+
+
+def detect_script(text: str) -> str:
+    """Return the script of the letters in ``text``: "Cyrl", "Latn", "Grek", …, "Mixed", or "Zyyy" if none."""
+    scripts = {char_script(char) for char in text} - {"Zyyy"}
+    if not scripts:
+        return "Zyyy"
+    if len(scripts) > 1:
+        return "Mixed"
+    return scripts.pop()
+
+
+def _dominant_script(word: str) -> str | None:
+    latin = cyrillic = latin_only = cyrillic_only = 0
+    for char in word:
+        script = char_script(char)
+        if script == "Latn":
+            latin += 1
+            latin_only += char not in _LATIN_TO_CYRILLIC
+        elif script == "Cyrl":
+            cyrillic += 1
+            cyrillic_only += char not in _CYRILLIC_TO_LATIN
+    if not latin or not cyrillic:
+        return None
+    # a letter that exists in only one alphabet is the strongest evidence of what the word was meant to be
+    if latin_only != cyrillic_only:
+        return "Latn" if latin_only > cyrillic_only else "Cyrl"
+    if latin != cyrillic:
+        return "Latn" if latin > cyrillic else "Cyrl"
+    return "Cyrl"
+
+
+def is_mixed_word(word: str) -> bool:
+    """Tell whether one word mixes Latin and Cyrillic letters."""
+    return _dominant_script(word) is not None
+
+
+def fold_homoglyphs(word: str) -> str:
+    """Replace look-alike letters of the minority alphabet in a mixed word with the dominant one's twins."""
+    dominant = _dominant_script(word)
+    if dominant is None:
+        return word
+    table = _LATIN_TO_CYRILLIC if dominant == "Cyrl" else _CYRILLIC_TO_LATIN
+    return "".join(table.get(char, char) for char in word)
