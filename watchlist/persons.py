@@ -62,6 +62,9 @@ CONVICTION_FIELDS = (
 )
 INPUT_FIELDS = frozenset(PERSON_COLUMNS + EXTRA_COLUMNS + ("convictions",))
 REQUIRED_FIELDS = ("external_id", "full_name")
+_FIELD_ORDER = {
+    name: position for position, name in enumerate(PERSON_COLUMNS + EXTRA_COLUMNS + ("convictions",))
+}
 
 ALIAS_SEPARATOR = ";"
 EARLIEST_BIRTH_YEAR = 1900
@@ -335,12 +338,13 @@ class _Reader:
             if not isinstance(item, Mapping):
                 self.error(f"convictions[{index}]", "must be an object")
                 continue
+            errors_before = len(self.errors)
             for unknown in sorted(set(item) - set(CONVICTION_FIELDS)):
                 self.error(prefix + str(unknown), "unknown field")
             conviction = self.conviction(item, prefix)
-            if conviction is None:
+            if conviction is None and len(self.errors) == errors_before:
                 self.error(f"convictions[{index}]", "is empty")
-            else:
+            elif conviction is not None:
                 result.append(conviction)
         return tuple(result)
 
@@ -377,7 +381,8 @@ def parse_person(
     convictions = reader.convictions()
     optional = {name: reader.text(name) for name in ("birth_place", "citizenship", "notes")}
     if reader.errors:
-        return reader.errors
+        # in the order of the file's columns, as a person reading the row sees them
+        return sorted(reader.errors, key=lambda error: _FIELD_ORDER.get(error.field.split("[")[0], -1))
     assert external_id is not None and full_name is not None  # an error was recorded otherwise
     given = {name for name in data if name in INPUT_FIELDS}
     if given & set(CONVICTION_FIELDS):
