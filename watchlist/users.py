@@ -150,7 +150,9 @@ def create_token(
     if not user.is_active:
         raise Forbidden(f"user {user.username!r} is disabled")
     if not token_role_allowed(user.role, token_role):
-        raise Forbidden(f"a {user.role.value} cannot create a {token_role.value} token")
+        raise Forbidden(
+            f"a token of role {token_role.value} would exceed the role of {user.username} ({user.role.value})"
+        )
     if not 1 <= days <= 366:
         raise ValidationFailed("invalid token", [FieldError("days", "must be 1 to 366")])
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -1,0 +1,113 @@
+"""API tokens over HTTP: expired, revoked, disabled user, token in the URL, role scoping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from watchlist.access import allow
+from watchlist.db import utcnow
+from watchlist.models import Role, User
+from watchlist.users import create_token, disable_user, revoke_token
+
+
+def _route(app: Flask) -> None:
+    """An API route for editors only, as the matrix would see it."""
+
+    @app.get("/api/v1/editors-only")
+    @allow(Role.EDITOR, Role.ADMIN)
+    def editors_only() -> dict[str, str]:
+        return {"ok": "yes"}
+
+
+def test_a_live_token_is_accepted_and_its_use_recorded(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    row, token = create_token(session, make_user(Role.EDITOR))
+    session.commit()
+    response = client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    session.refresh(row)
+    assert row.last_used_at is not None
+
+
+def test_refused_tokens_answer_401_in_the_one_error_shape(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    expired, expired_token = create_token(session, make_user(Role.EDITOR))
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    revoked, revoked_token = create_token(session, make_user(Role.EDITOR))
+    revoke_token(session, revoked.id)
+    _row, disabled_token = create_token(session, make_user(Role.EDITOR, username="gone"))
+    disable_user(session, "gone")
+    session.commit()
+
+    for token in (expired_token, revoked_token, disabled_token, "wl_not-a-real-token"):
+        response = client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, token
+        assert response.json is not None
+        assert response.json["error"]["code"] == "not_authenticated"
+    response = client.get("/api/v1/editors-only", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert response.status_code == 401
+
+
+def test_a_token_in_the_url_is_refused_even_when_valid(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    _row, token = create_token(session, make_user(Role.EDITOR))
+    session.commit()
+    for query in (f"token={token}", f"access_token={token}", f"q={token}"):
+        response = client.get(f"/api/v1/editors-only?{query}")
+        assert response.status_code == 401, query
+        assert response.json is not None and "URL" in response.json["error"]["message"]
+    # even next to a good header: a token that was put in a URL has leaked into logs already
+    response = client.get(f"/api/v1/editors-only?token={token}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_a_token_acts_with_its_own_role_not_its_users(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    editor = make_user(Role.EDITOR)
+    _row, narrow = create_token(session, editor, role=Role.SCREENER)
+    _row, full = create_token(session, editor)
+    session.commit()
+    assert (
+        client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {narrow}"}).status_code == 403
+    )
+    assert client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {full}"}).status_code == 200
+
+
+def test_a_token_stronger_than_its_demoted_user_is_refused(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    admin = make_user(Role.ADMIN)
+    _row, token = create_token(session, admin)
+    session.commit()
+    assert client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    admin.role = Role.SCREENER
+    session.commit()
+    assert client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_bearer_token_needs_no_csrf_token(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    @app.post("/api/v1/editors-only")
+    @allow(Role.EDITOR)
+    def editors_post() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    _row, token = create_token(session, make_user(Role.EDITOR))
+    session.commit()
+    response = client.post("/api/v1/editors-only", json={}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
