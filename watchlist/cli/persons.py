@@ -11,6 +11,7 @@ import click
 
 from watchlist.cli import CliState, main, pass_state
 from watchlist.db import session_scope
+from watchlist.demo import load_demo_persons
 from watchlist.imports import ImportReport, import_person_file, read_person_file
 from watchlist.persons import find_person, person_to_dict
 
@@ -99,3 +100,17 @@ def persons_show(state: CliState, key: str, as_json: bool) -> None:
     for change in data["changes"]:
         fields = ", ".join(sorted(change["changes"]))
         click.echo(f"  {change['changed_at']} {change['action']} by {change['changed_by']}: {fields}")
+
+
+@main.command("demo")
+@pass_state
+def demo(state: CliState) -> None:
+    """Load the demo persons and demo users; running it again changes nothing."""
+    from watchlist.cli.users import create_demo_users
+
+    with session_scope(state.sessionmaker) as session:
+        summary = load_demo_persons(session)
+        create_demo_users(session)
+    click.echo(
+        f"demo persons: created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}"
+    )
