@@ -195,7 +195,15 @@ def _enforce() -> Response | None:
     return None
 
 
+def _challenge(response: Response) -> Response:
+    # RFC 6750: a 401 names the scheme the client should use
+    if response.status_code == 401 and is_api_request():
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="watchlist"')
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_enforce)
+    app.after_request(_challenge)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["CSRF_FIELD"] = CSRF_FIELD

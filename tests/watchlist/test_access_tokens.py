@@ -55,6 +55,7 @@ def test_refused_tokens_answer_401_in_the_one_error_shape(
         assert response.json["error"]["code"] == "not_authenticated"
     response = client.get("/api/v1/editors-only", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_token_in_the_url_is_refused_even_when_valid(
