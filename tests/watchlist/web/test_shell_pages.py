@@ -282,3 +282,21 @@ def test_the_api_keeps_its_json_errors(client: FlaskClient) -> None:
     response = client.get("/api/v1/persons")
     assert response.status_code == 401
     assert response.json is not None and response.json["error"]["code"] == "not_authenticated"
+
+
+def test_the_api_called_with_the_session_cookie_needs_the_csrf_header(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    @app.post("/api/v1/editor-action")
+    @allow(Role.EDITOR)
+    def editor_action() -> dict[str, str]:
+        return {"done": "yes"}
+
+    make_user(Role.EDITOR, username="mykola")
+    login(client, "mykola")
+    response = client.post("/api/v1/editor-action", json={})
+    assert response.status_code == 400
+    assert response.json is not None and response.json["error"]["code"] == "bad_request"
+    token = csrf_of(client.get("/").data)
+    response = client.post("/api/v1/editor-action", json={}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200
