@@ -3,7 +3,8 @@
 Views are decorated with `@allow(Role.EDITOR, …)` or `@public`. A request is authenticated by an API token
 (`Authorization: Bearer …`, never a URL parameter) or by the login session of the web pages. A request
 that rides on the session cookie and changes something (POST, PUT, PATCH, DELETE) must also carry the
-session's CSRF token, in the form field `csrf_token` or the `X-CSRF-Token` header.
+session's CSRF token, in the form field `csrf_token` or the `X-CSRF-Token` header. The check is ours, not
+Flask-WTF's: the pages use no WTForms, and one check here covers page forms and cookie-borne API calls alike.
 """
 
 from __future__ import annotations
