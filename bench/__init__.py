@@ -1,0 +1,1 @@
+"""Benchmarks and the matching evaluation: scripts run as modules (`python -m bench.evaluate_matching`)."""

@@ -1,0 +1,216 @@
+"""The real set: persons of ../shared/data/real_names.jsonl.gz listed under one Cyrillic name each and queried
+with the Latin spellings other agencies published.
+
+These are real people: nothing here prints or writes a name; only aggregate figures leave this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import date_variants
+from bench.cases import EvaluationSet, Member, Query
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real_names.jsonl.gz"
+EXCLUDED_FLAGS = frozenset({"dob_spread_gt_3y", "merged_by_name_upstream", "no_east_slavic_cyrillic"})
+EAST_SLAVIC = ("ru", "uk", "be")
+
+
+@dataclass(frozen=True)
+class RealPerson:
+    """One person of the data file, reduced to what the evaluation uses."""
+
+    index: int
+    cyrillic: str
+    latin: tuple[str, ...]
+    latin_initials: frozenset[str]
+    birth_date: str | None
+    cluster: str | None
+    russian_names: tuple[str, ...]
+
+
+def read_records(path: Path = DEFAULT_DATA) -> Iterator[dict[str, Any]]:
+    """Yield the data file's records, one dict a person."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _notes(name: dict[str, Any]) -> set[str]:
+    return {note.split(":")[0] for note in name.get("notes") or ()}
+
+
+def _pick_cyrillic(names: list[dict[str, Any]]) -> str | None:
+    """The one Cyrillic name a watchlist lists: Russian, then Ukrainian, then Belarusian; primary first."""
+    usable = [
+        name
+        for name in names
+        if name["script"] == "Cyrl"
+        and name["lang"] in EAST_SLAVIC
+        and not _notes(name) & {"brackets_or_quotes", "initials", "derived"}
+        and len(name["name"].split()) >= 2
+    ]
+    usable.sort(key=lambda name: (EAST_SLAVIC.index(name["lang"]), name["kind"] != "primary"))
+    return usable[0]["name"] if usable else None
+
+
+def to_real_person(index: int, record: dict[str, Any]) -> RealPerson | None:
+    """Reduce a record to a RealPerson, or None when it is excluded or has no Cyrillic and Latin name."""
+    if EXCLUDED_FLAGS & set(record.get("flags") or ()):
+        return None
+    names = record["names"]
+    cyrillic = _pick_cyrillic(names)
+    latin: dict[str, str] = {}
+    initials: set[str] = set()
+    for name in names:
+        if name["script"] != "Latn" or "brackets_or_quotes" in _notes(name):
+            continue
+        key = " ".join(name["name"].casefold().split())
+        if key not in latin:
+            latin[key] = name["name"]
+            if "initials" in _notes(name):
+                initials.add(name["name"])
+    if cyrillic is None or not latin:
+        return None
+    russian = tuple(
+        name["name"]
+        for name in names
+        if name["script"] == "Cyrl" and name["lang"] == "ru" and not _notes(name) & {"brackets_or_quotes"}
+    )
+    dates = record.get("birth_dates") or []
+    return RealPerson(
+        index=index,
+        cyrillic=cyrillic,
+        latin=tuple(latin.values()),
+        latin_initials=frozenset(initials),
+        birth_date=dates[0] if dates else None,
+        cluster=record.get("cluster_id"),
+        russian_names=russian,
+    )
+
+
+def load_persons(path: Path = DEFAULT_DATA) -> list[RealPerson]:
+    """Load every usable person of the data file, in file order."""
+    persons = []
+    for index, record in enumerate(read_records(path)):
+        person = to_real_person(index, record)
+        if person is not None:
+            persons.append(person)
+    return persons
+
+
+_PATRONYMIC_ENDINGS = ("вич", "вна", "ьич", "ична", "инична")
+
+
+def surname_and_given(cyrillic: str) -> tuple[str, str] | None:
+    """The surname and given name of a three-word East Slavic name in either order, by the patronymic."""
+    words = [word.casefold().replace("ё", "е") for word in cyrillic.split()]
+    if len(words) != 3:
+        return None
+    if words[2].endswith(_PATRONYMIC_ENDINGS):
+        return words[0], words[1]
+    if words[1].endswith(_PATRONYMIC_ENDINGS):
+        return words[2], words[0]
+    return None
+
+
+def _name_key(text: str) -> frozenset[str]:
+    return frozenset(text.casefold().replace("ё", "е").split())
+
+
+def build_real_set(persons: list[RealPerson], members: int, seed: int) -> EvaluationSet:
+    """Sample the watchlist and build the positive and negative queries of the real set."""
+    rng = random.Random(f"{seed}:real")
+    order = persons[:]
+    rng.shuffle(order)
+    chosen, holdouts = order[:members], order[members:]
+    watchlist = tuple(
+        Member(person_id=number, names=(person.cyrillic,), birth_date=person.birth_date)
+        for number, person in enumerate(chosen, start=1)
+    )
+    queries: list[Query] = []
+
+    def add(category: str, name: str, birth_date: str | None, expected: int | None) -> None:
+        queries.append(Query(category, name, birth_date, expected, birth_date))
+
+    for member, person in zip(watchlist, chosen, strict=True):
+        for latin in person.latin:
+            kind = "latin_initials" if latin in person.latin_initials else "latin"
+            if person.birth_date:
+                add(f"{kind}_with_birth_date", latin, person.birth_date, member.person_id)
+            add(f"{kind}_name_only", latin, None, member.person_id)
+
+    # negatives: nobody below is on the watchlist. A hold-out that is probably a member under another record
+    # (same cluster, or the same Cyrillic name with a compatible birth date) is left out, not counted.
+    member_clusters = {person.cluster for person in chosen if person.cluster}
+    member_names: dict[frozenset[str], list[str | None]] = {}
+    for person in chosen:
+        member_names.setdefault(_name_key(person.cyrillic), []).append(person.birth_date)
+        for russian in person.russian_names:
+            member_names.setdefault(_name_key(russian), []).append(person.birth_date)
+    member_surnames: dict[str, set[str]] = {}
+    for person in chosen:
+        parts = surname_and_given(person.cyrillic)
+        if parts:
+            member_surnames.setdefault(parts[0], set()).add(parts[1])
+
+    def probably_a_member(person: RealPerson) -> bool:
+        if person.cluster and person.cluster in member_clusters:
+            return True
+        for name in (person.cyrillic, *person.russian_names):
+            for date in member_names.get(_name_key(name), ()):
+                if date is None or person.birth_date is None or date[:4] == person.birth_date[:4]:
+                    return True
+        return False
+
+    clean = [person for person in holdouts if not probably_a_member(person)]
+    same_surname, others = [], []
+    for person in clean:
+        parts = surname_and_given(person.cyrillic)
+        if parts and parts[0] in member_surnames and parts[1] not in member_surnames[parts[0]]:
+            same_surname.append(person)
+        else:
+            others.append(person)
+    for person in others[:members]:
+        add("other_person", rng.choice(person.latin), person.birth_date, None)
+    for person in same_surname[: max(members // 2, 1)]:
+        add("same_surname_other_person", rng.choice(person.latin), person.birth_date, None)
+
+    for person in chosen:
+        date = person.birth_date
+        if not date:
+            continue
+        name = rng.choice(person.latin)
+        if len(date) == 10:
+            born = date_variants.namesake_birth_date(dt.date.fromisoformat(date), rng)
+            add("namesake_born_20_years_apart", name, born.isoformat(), None)
+        year = date_variants.other_year(int(date[:4]), rng)
+        add("namesake_year_only_other_year", name, f"{year:04d}", None)
+
+    notes = (
+        f"{len(watchlist)} members sampled (seed {seed}) from {len(persons)} usable persons, each listed "
+        "under "
+        "one Cyrillic name (Russian first, then Ukrainian, Belarusian); queries are the Latin spellings "
+        "published for the same person (names in brackets or quotes left out), with and without birth date.",
+        "Negatives: other persons not on the watchlist; persons sharing a member's surname with another "
+        "given "
+        "name; a member's own Latin name with a birth date twenty years away (another day), and with a "
+        "year-only birth date 5-15 years away differing in two digits. Hold-outs that are probably a member "
+        "under another record (shared tax-number cluster, or same Cyrillic name with a compatible year) are "
+        "left out.",
+    )
+    return EvaluationSet(
+        key="real",
+        title="Real set: Cyrillic watchlist names, Latin spellings published by other agencies",
+        members=watchlist,
+        queries=tuple(queries),
+        notes=notes,
+    )

@@ -1,0 +1,69 @@
+"""The evaluation sets built from (made-up) records: who is on the watchlist, what is a negative."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from bench.generated_set import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES, SourcePerson, build_generated_set
+from bench.real_set import RealPerson, build_real_set, to_real_person
+from bench.synthetic_watchlist import make_watchlist
+
+
+def record(cyrillic: str, latin: list[str], **extra: Any) -> dict[str, Any]:
+    names = [{"name": cyrillic, "script": "Cyrl", "lang": "ru", "kind": "primary"}]
+    names += [{"name": name, "script": "Latn", "lang": "en", "kind": "alias"} for name in latin]
+    return {"names": names, "birth_dates": ["1975-03-12"], **extra}
+
+
+def test_flagged_persons_and_bracketed_names_are_left_out() -> None:
+    assert (
+        to_real_person(0, record("Петров Иван Иванович", ["Petrov Ivan"], flags=["dob_spread_gt_3y"])) is None
+    )
+    bracketed = record("Петров Иван Иванович", ["Petrov Ivan"])
+    bracketed["names"].append({"name": "Vanya (Ivan)", "script": "Latn", "lang": "und", "kind": "alias"})
+    bracketed["names"][-1]["notes"] = ["brackets_or_quotes"]
+    person = to_real_person(0, bracketed)
+    assert person is not None and person.latin == ("Petrov Ivan",)
+
+
+def made_up_persons(count: int) -> list[RealPerson]:
+    persons = []
+    for number, synthetic in enumerate(make_watchlist(count, seed=3)):
+        ru, latin = synthetic.names[1], synthetic.names[2]
+        person = to_real_person(number, record(ru, [latin]))
+        assert person is not None
+        persons.append(person)
+    return persons
+
+
+def test_real_set_queries_members_by_their_latin_names_and_negatives_are_not_members() -> None:
+    persons = made_up_persons(300)
+    evaluation = build_real_set(persons, members=100, seed=1)
+    member_ids = {member.person_id for member in evaluation.members}
+    assert len(member_ids) == 100
+    categories = Counter(query.category for query in evaluation.queries)
+    assert categories["latin_with_birth_date"] == categories["latin_name_only"] == 100
+    assert categories["namesake_born_20_years_apart"] == 100
+    for query in evaluation.queries:
+        assert query.expected is None or query.expected in member_ids
+        assert (query.expected is None) == (not query.category.startswith("latin"))
+    # the same build twice gives the same set
+    assert build_real_set(persons, members=100, seed=1) == evaluation
+
+
+def test_generated_set_covers_every_category_and_is_reproducible() -> None:
+    sources = [
+        SourcePerson(p.ru, p.uk, dt.date.fromisoformat(p.birth_date)) for p in make_watchlist(200, seed=5)
+    ]
+    evaluation = build_generated_set(sources, members=120, seed=2, variants_per_member=10)
+    categories = {query.category for query in evaluation.queries}
+    assert set(POSITIVE_CATEGORIES) <= categories
+    assert set(NEGATIVE_CATEGORIES) | {"other_person"} <= categories
+    assert all(member.names[0].split()[0][0].isupper() for member in evaluation.members)
+    for query in evaluation.queries:
+        assert (query.expected is None) == (
+            query.category in NEGATIVE_CATEGORIES or query.category == "other_person"
+        )
+    assert build_generated_set(sources, members=120, seed=2, variants_per_member=10) == evaluation
