@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from matchers.scripts import detect_script
 from watchlist.demo import DEMO_FILES, INCOMING, load_demo_persons
 from watchlist.demo.generate import FICTITIOUS_FILE, SEED, make_incoming, make_persons
 from watchlist.imports import read_person_file
 from watchlist.models import DatePrecision, NameKind
-from watchlist.persons import detect_script, find_person, watchlist_version
+from watchlist.persons import find_person, watchlist_version
 
 REAL_NAMES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real_names.jsonl.gz"
 
