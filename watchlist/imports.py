@@ -13,7 +13,7 @@ import json
 import warnings
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +40,8 @@ SUFFIXES = CSV_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | XLSX_SUFFIXES
 MAX_XLSX_ROWS = 200_000
 DELIMITERS = (",", ";", "\t")
 ERROR_COLUMN = "error"
+# the size limit of `read_rows` when the caller names none: the default of `imports_max_file_bytes`
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -114,49 +116,56 @@ def _header(cells: list[Any], number: int, name: str, errors: list[FieldError]) 
             errors.append(FieldError(f"column {position}", "has no name in the header", number, name))
         elif column in seen:
             errors.append(FieldError(column, "appears twice in the header", number, name))
-        elif column not in INPUT_FIELDS:
-            errors.append(
-                FieldError(column, "unknown column (see the persons file in DESIGN.md)", number, name)
-            )
         seen.add(column)
-    for required in REQUIRED_FIELDS:
-        if required not in seen:
-            errors.append(FieldError(required, "missing column", number, name))
     return columns
 
 
-def _is_blank(cells: list[Any]) -> bool:
+def _is_blank(cells: Iterable[Any]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
-def _table_rows(
-    rows: Iterator[tuple[int, list[Any]]], name: str, errors: list[FieldError]
-) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    """Header and rows of a table (CSV or sheet) as `(row number, {column: cell})`, blank rows left out."""
-    # the header is the first row that is not blank
+@dataclass
+class Table:
+    """The rows of a CSV, JSON, JSONL or XLSX file, before any check of what they mean."""
+
+    name: str
+    # the header's column names, lower case; for JSON the keys of the objects in order of appearance
+    columns: list[str]
+    # the header's row number; None for JSON, which has no header
+    header_row: int | None
+    # (row number, cells): a dict of column -> cell for a table row or a JSON object; anything else for a
+    # JSON value that is not an object, or the JSONDecodeError of a JSONL line that is not JSON
+    rows: Iterator[tuple[int, Any]]
+    # problems of the header: a column without a name, a column twice
+    errors: list[FieldError] = field(default_factory=list)
+
+
+# the key under which a table row keeps cells beyond the header's last column
+EXTRA_CELLS = "\0extra"
+
+
+def _table(name: str, rows: Iterator[tuple[int, list[Any]]]) -> Table:
+    """A table from numbered rows of cells: the first row that is not blank is the header."""
+    errors: list[FieldError] = []
     for number, cells in rows:
         if not _is_blank(cells):
-            columns = _header(cells, number, name, errors)
+            header_row, columns = number, _header(cells, number, name, errors)
             break
     else:
         raise _file_error(name, "is empty: no header row")
 
     def body() -> Iterator[tuple[int, dict[str, Any]]]:
         for number, cells in rows:
-            if _is_blank(cells):
-                continue
-            extra = cells[len(columns) :]
             mapping = {column: cell for column, cell in zip(columns, cells, strict=False) if column}
+            extra = cells[len(columns) :]
             if not _is_blank(extra):
-                mapping["\0extra"] = extra
+                mapping[EXTRA_CELLS] = extra
             yield number, mapping
 
-    return columns, body()
+    return Table(name, columns, header_row, body(), errors)
 
 
-def _csv_rows(
-    data: bytes, name: str, errors: list[FieldError]
-) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+def _csv_table(data: bytes, name: str) -> Table:
     text = decode_text(data, name)
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -170,12 +179,10 @@ def _csv_rows(
         except csv.Error as error:
             raise _file_error(name, f"is not readable CSV: {error}", number + 1) from error
 
-    return _table_rows(numbered(), name, errors)
+    return _table(name, numbered())
 
 
-def _xlsx_rows(
-    path: Path, name: str, errors: list[FieldError]
-) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+def _xlsx_table(path: Path, name: str) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -198,52 +205,42 @@ def _xlsx_rows(
         finally:
             workbook.close()
 
-    return _table_rows(numbered(), name, errors)
+    return _table(name, numbered())
 
 
-def _json_rows(data: bytes, name: str, lines: bool) -> Iterator[tuple[int, Any]]:
+def _json_table(data: bytes, name: str, lines: bool) -> Table:
     text = decode_text(data, name)
-    if lines:
+    columns: list[str] = []
+
+    def note_columns(value: Any) -> Any:
+        if isinstance(value, dict):
+            columns.extend(key for key in value if key not in columns)
+        return value
+
+    def numbered_lines() -> Iterator[tuple[int, Any]]:
         for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as error:
-                yield number, error
-        return
+            if line.strip():
+                try:
+                    yield number, note_columns(json.loads(line))
+                except json.JSONDecodeError as error:
+                    yield number, error
+
+    if lines:
+        return Table(name, columns, None, numbered_lines())
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise _file_error(name, f"is not valid JSON: {error}") from error
     if not isinstance(document, list):
-        raise _file_error(name, "must hold a JSON array of person objects")
-    yield from enumerate(document, start=1)
+        raise _file_error(name, "must hold a JSON array of objects, one a row")
+    return Table(name, columns, None, ((n, note_columns(v)) for n, v in enumerate(document, start=1)))
 
 
-# --- checking ---------------------------------------------------------------------------------------------
+def read_table(path: Path, max_bytes: int) -> Table:
+    """Open a CSV (any of our encodings and delimiters), JSON, JSONL or XLSX file as a table of rows.
 
-
-def _check_row(
-    number: int, cells: Mapping[str, Any], name: str, columns: set[str]
-) -> PersonInput | list[FieldError]:
-    errors: list[FieldError] = []
-    extra = cells.get("\0extra")
-    if extra is not None:
-        errors.append(
-            FieldError("row", f"has {len(extra)} more cells than the header has columns", number, name)
-        )
-    # unknown columns were reported once, on the header row
-    known = {key: value for key, value in cells.items() if key in INPUT_FIELDS or key not in columns}
-    known.pop("\0extra", None)
-    result = parse_person(known, number, name)
-    if isinstance(result, list):
-        return errors + result
-    return errors or result
-
-
-def read_person_file(path: Path, max_bytes: int) -> PersonFile:
-    """Read a persons file and check every row; raises ValidationFailed when the file itself is unreadable."""
+    Raises ValidationFailed when the file cannot be read at all: unknown type, too large, not decodable.
+    """
     name = path.name
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -256,42 +253,94 @@ def read_person_file(path: Path, max_bytes: int) -> PersonFile:
         raise _file_error(
             name, f"is {size} bytes, more than the {max_bytes} allowed (imports_max_file_bytes)"
         )
-
-    header_errors: list[FieldError] = []
-    rows: Iterator[tuple[int, Any]]
     if suffix in XLSX_SUFFIXES:
-        columns, rows = _xlsx_rows(path, name, header_errors)
-    else:
-        data = path.read_bytes()
-        if suffix in CSV_SUFFIXES:
-            columns, rows = _csv_rows(data, name, header_errors)
-        else:
-            columns, rows = [], _json_rows(data, name, lines=suffix in JSONL_SUFFIXES)
+        return _xlsx_table(path, name)
+    data = path.read_bytes()
+    if suffix in CSV_SUFFIXES:
+        return _csv_table(data, name)
+    return _json_table(data, name, lines=suffix in JSONL_SUFFIXES)
 
-    result = PersonFile(name=name, columns=list(columns), file_errors=header_errors)
-    table_columns = set(columns)
-    checked: list[tuple[int, dict[str, Any], PersonInput | list[FieldError]]] = []
-    for number, cells in rows:
+
+def read_rows(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[dict[str, Any]]:
+    """Every row of a CSV, JSON, JSONL or XLSX file as {column: cell}, for files that are not persons files.
+
+    The n-th mapping is the n-th row after the header (blank rows are kept, as mappings of empty cells),
+    so with the header on row 1 it is row n + 1. Raises ValidationFailed, with every problem, when the
+    header or a row cannot be read as one (a JSON line that is not an object, more cells than columns).
+    """
+    table = read_table(path, max_bytes)
+    errors = list(table.errors)
+    rows: list[dict[str, Any]] = []
+    for number, cells in table.rows:
         if isinstance(cells, json.JSONDecodeError):
-            checked.append(
-                (number, {}, [FieldError("line", f"is not valid JSON: {cells.msg}", number, name)])
+            errors.append(FieldError("line", f"is not valid JSON: {cells.msg}", number, table.name))
+        elif not isinstance(cells, dict):
+            errors.append(FieldError("row", "must be a JSON object", number, table.name))
+        elif EXTRA_CELLS in cells:
+            extra = len(cells[EXTRA_CELLS])
+            errors.append(
+                FieldError("row", f"has {extra} more cells than the header has columns", number, table.name)
             )
-            continue
-        if not isinstance(cells, dict):
-            checked.append((number, {}, [FieldError("row", "must be a JSON object", number, name)]))
-            continue
-        if not columns:
-            for key in cells:
-                if key not in result.columns:
-                    result.columns.append(key)
-        checked.append((number, cells, _check_row(number, cells, name, table_columns)))
+        else:
+            rows.append(cells)
+    if errors:
+        raise ValidationFailed(f"{table.name}: {len(errors)} row(s) cannot be read", errors)
+    return rows
 
+
+# --- checking ---------------------------------------------------------------------------------------------
+
+
+def _check_columns(table: Table) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for column in table.columns:
+        if column and column not in INPUT_FIELDS:
+            message = "unknown column (see the persons file in DESIGN.md)"
+            errors.append(FieldError(column, message, table.header_row, table.name))
+    for required in REQUIRED_FIELDS:
+        if required not in table.columns:
+            errors.append(FieldError(required, "missing column", table.header_row, table.name))
+    return errors
+
+
+def _check_row(number: int, cells: Mapping[str, Any], table: Table) -> PersonInput | list[FieldError]:
+    errors: list[FieldError] = []
+    extra = cells.get(EXTRA_CELLS)
+    if extra is not None:
+        message = f"has {len(extra)} more cells than the header has columns"
+        errors.append(FieldError("row", message, number, table.name))
+    # a table's unknown columns were reported once, on the header row; JSON has them reported per object
+    known = {
+        key: value
+        for key, value in cells.items()
+        if key != EXTRA_CELLS and (key in INPUT_FIELDS or table.header_row is None)
+    }
+    result = parse_person(known, number, table.name)
+    if isinstance(result, list):
+        return errors + result
+    return errors or result
+
+
+def read_person_file(path: Path, max_bytes: int) -> PersonFile:
+    """Read a persons file and check every row; raises ValidationFailed when the file itself is unreadable."""
+    table = read_table(path, max_bytes)
+    name = table.name
+    checked: list[tuple[int, dict[str, Any], PersonInput | list[FieldError]]] = []
+    for number, cells in table.rows:
+        if isinstance(cells, json.JSONDecodeError):
+            error = FieldError("line", f"is not valid JSON: {cells.msg}", number, name)
+            checked.append((number, {}, [error]))
+        elif not isinstance(cells, dict):
+            checked.append((number, {}, [FieldError("row", "must be a JSON object", number, name)]))
+        elif not _is_blank(cells.values()):
+            checked.append((number, cells, _check_row(number, cells, table)))
+    file_errors = table.errors + (_check_columns(table) if table.header_row is not None else [])
+    result = PersonFile(name=name, columns=list(table.columns), file_errors=file_errors)
     _reject_duplicates(checked, name)
     for number, cells, outcome in checked:
         if isinstance(outcome, list):
-            result.rejected.append(
-                RejectedRow(number, {k: v for k, v in cells.items() if k != "\0extra"}, outcome)
-            )
+            kept = {key: value for key, value in cells.items() if key != EXTRA_CELLS}
+            result.rejected.append(RejectedRow(number, kept, outcome))
         else:
             result.valid.append(outcome)
     return result

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchers.scripts import detect_script
@@ -86,6 +87,8 @@ MAX_LENGTHS = {
 MAX_NAMES = 100
 MAX_CONVICTIONS = 50
 MAX_PER_PAGE = 200
+# the largest value of an INTEGER primary key on PostgreSQL
+MAX_ID = 2**31 - 1
 
 _BIRTH_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _FULL_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -621,7 +624,13 @@ def add_person(session: Session, data: PersonInput, actor: str) -> ConvictedPers
     person = ConvictedPerson()
     _apply(person, data)
     _record(person, actor, "created", diff(None, data))
-    session.add(person)
+    try:
+        # a savepoint, so a concurrent insert of the same external_id is a Conflict, not a broken session
+        with session.begin_nested():
+            session.add(person)
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"a person with external_id {data.external_id!r} exists already") from error
     bump_revision(session)
     return person
 
@@ -661,7 +670,8 @@ def close_person(session: Session, person: ConvictedPerson, reason: str, actor: 
 
 def get_person(session: Session, person_id: int) -> ConvictedPerson:
     """The person with this id; NotFound when there is none."""
-    person = session.get(ConvictedPerson, person_id)
+    # ids beyond the column's range would make PostgreSQL fail the query instead of finding nothing
+    person = session.get(ConvictedPerson, person_id) if 0 < person_id <= MAX_ID else None
     if person is None:
         raise NotFound(f"no person {person_id}")
     return person
@@ -670,7 +680,7 @@ def get_person(session: Session, person_id: int) -> ConvictedPerson:
 def find_person(session: Session, key: str) -> ConvictedPerson:
     """The person with this external_id, or else with this numeric id; NotFound when there is none."""
     person = session.scalar(select(ConvictedPerson).where(ConvictedPerson.external_id == key))
-    if person is None and key.isdigit():
+    if person is None and key.isdigit() and 0 < int(key) <= MAX_ID:
         person = session.get(ConvictedPerson, int(key))
     if person is None:
         raise NotFound(f"no person {key!r}")

@@ -256,3 +256,37 @@ def test_an_xlsx_with_too_many_rows_is_refused(tmp_path: Path, monkeypatch: pyte
     workbook.save(tmp_path / "p.xlsx")
     with pytest.raises(ValidationFailed, match="has more than 3 rows"):
         read_person_file(tmp_path / "p.xlsx", LIMIT)
+
+
+# --- the same readers for other lists (incoming lists for screening) -------------------------------------
+
+
+def test_read_rows_gives_any_table_as_mappings_with_blank_rows_kept_in_place(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "incoming.csv",
+        [
+            ["Record_ID", "full_name", "camp"],
+            ["R-1", "Гнилицкий Олег", "5"],
+            ["", "", ""],
+            ["R-3", "Коваленко", ""],
+        ],
+        delimiter=";",
+        encoding="cp1251",
+    )
+    rows = imports.read_rows(path)
+    assert rows == [
+        {"record_id": "R-1", "full_name": "Гнилицкий Олег", "camp": "5"},
+        {"record_id": "", "full_name": "", "camp": ""},
+        {"record_id": "R-3", "full_name": "Коваленко", "camp": ""},
+    ]
+
+
+def test_read_rows_refuses_rows_it_cannot_read_with_every_reason(tmp_path: Path) -> None:
+    path = tmp_path / "incoming.jsonl"
+    path.write_text('{"record_id": "R-1"}\n"just text"\n{oops\n', encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        imports.read_rows(path)
+    assert [str(error) for error in caught.value.details] == [
+        "incoming.jsonl:2:row: must be a JSON object",
+        "incoming.jsonl:3:line: is not valid JSON: Expecting property name enclosed in double quotes",
+    ]

@@ -59,6 +59,10 @@ def persons_import(state: CliState, file: Path, skip_invalid: bool, reject_file:
     Every row is checked first. Unless --skip-invalid is given, one bad row means nothing is written and
     every error is listed as file:row:field: message.
     """
+    if reject_file is not None and not skip_invalid:
+        raise click.UsageError(
+            "--reject-file goes with --skip-invalid: without it a bad row stops the import"
+        )
     person_file = read_person_file(file, state.settings.imports_max_file_bytes)
     if reject_file is None and skip_invalid:
         reject_file = file.with_name(file.name + ".rejected.csv")

@@ -107,6 +107,14 @@ def test_the_reject_file_can_be_named(invoke: Invoke, tmp_path: Path) -> None:
     assert len(target.read_text(encoding="utf-8-sig").splitlines()) == 6
 
 
+def test_a_reject_file_without_skip_invalid_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke(
+        "persons", "import", str(FIXTURES / "persons_valid.csv"), "--reject-file", str(tmp_path / "r")
+    )
+    assert result.exit_code == 2
+    assert "--reject-file goes with --skip-invalid" in result.output
+
+
 def test_a_missing_file_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("persons", "import", str(tmp_path / "nothing.csv"))
     assert result.exit_code == 2
