@@ -92,8 +92,9 @@ MAX_ID = 2**31 - 1
 
 _BIRTH_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _FULL_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-# control characters (Unicode category Cc) other than tab and newline
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# control characters (Unicode category Cc) other than tab and newline, and lone UTF-16 surrogates (which JSON
+# allows as escapes): neither belongs in a name, and neither can be stored in PostgreSQL text
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # tells `_Reader.text` to read the field from the mapping itself
 _FROM_DATA = object()
 _TRUE = {"1", "true", "yes", "y", "так", "да"}
@@ -206,7 +207,7 @@ class _Reader:
         if not result:
             return None
         if _CONTROL.search(result):
-            self.error(name, "contains control characters")
+            self.error(name, "contains control characters or broken Unicode")
             return None
         limit = MAX_LENGTHS.get(limit_key or name)
         if limit is not None and len(result) > limit:
@@ -709,6 +710,8 @@ def list_persons(
 ) -> PersonPage:
     """One page of persons in id order, optionally only those of a status or with a name containing `q`."""
     errors = []
+    if q is not None and _CONTROL.search(q):
+        errors.append(FieldError("q", "contains control characters or broken Unicode"))
     if page < 1:
         errors.append(FieldError("page", "must be at least 1"))
     if not 1 <= per_page <= MAX_PER_PAGE:

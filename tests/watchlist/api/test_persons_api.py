@@ -136,6 +136,8 @@ def test_patch_replaces_the_convictions_list(client: FlaskClient, editor: dict[s
         ({"aliases": 5}, ["aliases"]),
         ({"convictions": [{"verdict_date": "yesterday"}]}, ["convictions[0].verdict_date"]),
         ({"status": "closed"}, ["close_reason"]),
+        ({"notes": "nul \u0000 inside"}, ["notes"]),
+        ({"full_name": "lone surrogate \ud800"}, ["full_name"]),
     ],
 )
 def test_patch_with_bad_fields_is_refused(
@@ -205,7 +207,13 @@ def test_the_list_pages_and_filters(client: FlaskClient, editor: dict[str, str])
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("per_page=201", "per_page"), ("per_page=x", "per_page"), ("page=0", "page"), ("status=lost", "status")],
+    [
+        ("per_page=201", "per_page"),
+        ("per_page=x", "per_page"),
+        ("page=0", "page"),
+        ("status=lost", "status"),
+        ("q=%00", "q"),
+    ],
 )
 def test_bad_list_parameters_are_named(
     client: FlaskClient, editor: dict[str, str], query: str, field: str
