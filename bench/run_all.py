@@ -1,29 +1,38 @@
-"""Run every benchmark in bench/ that exists (`make bench`); each writes its results to bench/results/."""
+"""Run every benchmark in bench/ that exists (`make bench`); each writes its results to bench/results/.
+
+Each runs in a process of its own, so one benchmark's memory and caches do not colour the next one's figures.
+`--quick` asks each for its small run. The matching evaluation is `make eval`, not a benchmark.
+"""
 
 from __future__ import annotations
 
-import importlib
+import argparse
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-# benchmark modules, in the order they run; a module not (yet) present is skipped, not an error
-BENCHMARKS = ("bench.matcher_speed",)
+BENCH = Path(__file__).resolve().parent
+# benchmark module -> its arguments for a quick run; a module whose file is absent is skipped
+BENCHMARKS: dict[str, list[str]] = {
+    "bench.import_persons": ["--runs", "1"],
+    "bench.matcher_speed": ["--quick"],
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run each benchmark's main() with the same arguments (e.g. --quick); return the worst exit status."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    """Run the benchmarks one after another; return the worst exit status."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="each benchmark's small run")
+    args = parser.parse_args(argv)
     status = 0
-    for name in BENCHMARKS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            print(f"[bench] {name}: not present, skipped", file=sys.stderr)
+    for module, quick_arguments in BENCHMARKS.items():
+        if not (BENCH / f"{module.split('.')[-1]}.py").exists():
+            print(f"[bench] {module}: not present, skipped", file=sys.stderr)
             continue
-        print(f"[bench] {name}", file=sys.stderr, flush=True)
-        status = max(status, int(module.main(arguments)))
+        command = [sys.executable, "-m", module, *(quick_arguments if args.quick else [])]
+        print(f"[bench] {' '.join(command[1:])}", file=sys.stderr, flush=True)
+        status = max(status, subprocess.run(command, cwd=BENCH.parent, check=False).returncode)
     return status
 
 

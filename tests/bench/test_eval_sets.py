@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from bench.generated_set import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES, SourcePerson, build_generated_set
@@ -11,34 +12,23 @@ from bench.real_set import RealPerson, build_real_set, to_real_person
 from bench.synthetic_watchlist import make_watchlist
 
 
-def record(cyrillic: str, latin: list[str], **extra: Any) -> dict[str, Any]:
-    names = [{"name": cyrillic, "script": "Cyrl", "lang": "ru", "kind": "primary"}]
-    names += [{"name": name, "script": "Latn", "lang": "en", "kind": "alias"} for name in latin]
-    return {"names": names, "birth_dates": ["1975-03-12"], **extra}
-
-
-def test_flagged_persons_and_bracketed_names_are_left_out() -> None:
+def test_flagged_persons_and_bracketed_names_are_left_out(
+    person_record: Callable[..., dict[str, Any]],
+) -> None:
     assert (
-        to_real_person(0, record("Петров Иван Иванович", ["Petrov Ivan"], flags=["dob_spread_gt_3y"])) is None
+        to_real_person(0, person_record("Петров Иван Иванович", ["Petrov Ivan"], flags=["dob_spread_gt_3y"]))
+        is None
     )
-    bracketed = record("Петров Иван Иванович", ["Petrov Ivan"])
+    bracketed = person_record("Петров Иван Иванович", ["Petrov Ivan"])
     bracketed["names"].append({"name": "Vanya (Ivan)", "script": "Latn", "lang": "und", "kind": "alias"})
     bracketed["names"][-1]["notes"] = ["brackets_or_quotes"]
     person = to_real_person(0, bracketed)
     assert person is not None and person.latin == ("Petrov Ivan",)
 
 
-def made_up_persons(count: int) -> list[RealPerson]:
-    persons = []
-    for number, synthetic in enumerate(make_watchlist(count, seed=3)):
-        ru, latin = synthetic.names[1], synthetic.names[2]
-        person = to_real_person(number, record(ru, [latin]))
-        assert person is not None
-        persons.append(person)
-    return persons
-
-
-def test_real_set_queries_members_by_their_latin_names_and_negatives_are_not_members() -> None:
+def test_real_set_queries_members_by_their_latin_names_and_negatives_are_not_members(
+    made_up_persons: Callable[[int], list[RealPerson]],
+) -> None:
     persons = made_up_persons(300)
     evaluation = build_real_set(persons, members=100, seed=1)
     member_ids = {member.person_id for member in evaluation.members}
