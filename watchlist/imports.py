@@ -1,5 +1,8 @@
 """Reading persons files (CSV, JSON, JSONL, XLSX) and checking every row before anything is written.
 
+`read_table` / `read_rows` open any such file (other lists use them too); `read_person_file` checks each
+row as a person; `import_person_file` writes a checked file, or refuses it with every error.
+
 Row numbers are the ones a person looking at the file sees: in CSV and XLSX the header is row 1 and the
 first person row 2; in JSONL the line number; in JSON the position of the object in the array, from 1.
 """
@@ -426,11 +429,10 @@ def import_person_file(
         raise ValidationFailed(
             f"{person_file.name}: {len(errors)} error(s) on {rows} row(s); nothing was imported", errors
         )
-    written_to: Path | None = None
-    if person_file.rejected:
-        if reject_file is None:
-            raise ValueError("skip_invalid needs a reject file for the rejected rows")
-        write_reject_file(person_file, reject_file)
-        written_to = reject_file
+    if person_file.rejected and reject_file is None:
+        raise ValueError("skip_invalid needs a reject file for the rejected rows")
     summary = import_persons(session, person_file.valid, actor, progress)
-    return ImportReport(summary, len(person_file.rejected), written_to)
+    # written after the rows, so a failed import leaves no reject file that suggests the rest went in
+    if person_file.rejected and reject_file is not None:
+        write_reject_file(person_file, reject_file)
+    return ImportReport(summary, len(person_file.rejected), reject_file if person_file.rejected else None)

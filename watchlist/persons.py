@@ -410,7 +410,7 @@ def parse_person(
 
 
 def require_person(data: Mapping[str, Any]) -> PersonInput:
-    """`parse_person` for callers that stop at the first bad input: raises ValidationFailed."""
+    """`parse_person` for a single input (an API body): raises ValidationFailed with every problem found."""
     result = parse_person(data)
     if isinstance(result, list):
         raise ValidationFailed("invalid person", result)
