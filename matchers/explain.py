@@ -32,7 +32,8 @@ class Explanation:
                 "feature": f"{part.role}",
                 "query": part.query,
                 "candidate": part.candidate,
-                "value": round(part.similarity, 4),
+                "similarity": round(part.similarity, 4),
+                "value": round(part.value, 4),
                 "weight": round(part.weight, 4),
             }
             for part in self.parts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -14,10 +15,14 @@ from matchers.names import NamePart, ParsedName, parse_name
 from matchers.scoring import apply_birth_dates, compare_names
 
 # How many names, after the cheap whole-name comparison, get the full part-by-part score.
-_DETAILED_PER_CANDIDATE = 4
-_MIN_DETAILED = 40
-# Blocking works on this many letters from each end of a word, with one edit allowed in each window.
+_DETAILED_PER_CANDIDATE = 1
+_MIN_DETAILED = 15
+# Names whose keys share less than this with the query's (rapidfuzz token_set_ratio) cannot reach review.
+_CHEAP_CUTOFF = 50
+# Blocking works on windows of this many letters of a word's loose skeleton, one edit allowed in each:
+# from the start, and from the third letter on. (A window at the end would file every -енко together.)
 _WINDOW = 6
+_SKIP = 2
 
 
 @dataclass(frozen=True)
@@ -70,15 +75,42 @@ def _deletions(text: str) -> set[str]:
     return {text} | {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
-def blocking_keys(part: NamePart) -> set[str]:
-    """Return the keys under which a name word is filed: its start and its end, each within one edit."""
-    word = part.skeleton
-    keys = {"^" + key for key in _deletions(word[:_WINDOW])}
-    if len(word) > _WINDOW:
-        keys |= {"$" + key for key in _deletions(word[-_WINDOW:])}
-    if part.key != word:
-        keys.add("=" + part.key)
-    return keys
+@lru_cache(maxsize=200_000)
+def _word_keys(loose: str, key: str) -> tuple[str, ...]:
+    keys = {"^" + window for window in _deletions(loose[:_WINDOW])}
+    if len(loose) >= _WINDOW + _SKIP:
+        # the same window two letters further on, for words whose first letters took two slips
+        keys |= {"~" + window for window in _deletions(loose[_SKIP : _SKIP + _WINDOW])}
+    if key != loose:
+        keys.add("=" + key)
+    return tuple(sorted(keys))
+
+
+@lru_cache(maxsize=100_000)
+def _query_keys(loose: str, key: str) -> tuple[str, ...]:
+    # A slip that adds or drops a letter inside the window shifts the rest of it by one: look the word up
+    # with its window one letter shorter and, with one letter deleted, one letter longer too.
+    keys = set(_word_keys(loose, key))
+    keys.add("^" + loose[: _WINDOW - 1])
+    keys |= {"^" + window for window in _deletions(loose[: _WINDOW + 1])}
+    if len(loose) >= _WINDOW + _SKIP - 1:
+        keys.add("~" + loose[_SKIP - 1 : _SKIP - 1 + _WINDOW])
+        keys.add("~" + loose[_SKIP + 1 : _SKIP + 1 + _WINDOW])
+        keys.add("~" + loose[_SKIP : _SKIP + _WINDOW - 1])
+        keys |= {"~" + window for window in _deletions(loose[_SKIP : _SKIP + _WINDOW + 1])}
+    return tuple(sorted(keys))
+
+
+def blocking_keys(part: NamePart) -> tuple[str, ...]:
+    """Return the keys a name word is filed under: its first letters and the letters after the first two,
+    each window within one edit, and its given-name group.
+    """
+    return _word_keys(part.loose, part.key)
+
+
+def query_keys(part: NamePart) -> tuple[str, ...]:
+    """Return the keys to look a query word up under: those it would be filed under, and shifted windows."""
+    return _query_keys(part.loose, part.key)
 
 
 def _indexed_parts(parsed: ParsedName) -> tuple[NamePart, ...]:
@@ -166,7 +198,7 @@ class MatchIndex:
     def _candidate_names(self, query: ParsedName) -> list[int]:
         found: set[int] = set()
         for part in query.full_parts:
-            for key in blocking_keys(part):
+            for key in query_keys(part):
                 found.update(self._postings.get(key, ()))
         return [name_id for name_id in found if self._names[name_id] is not None]
 
@@ -184,7 +216,9 @@ class MatchIndex:
         if len(name_ids) > detailed:
             cheap_query = _cheap_string(query)
             choices = [self._names[name_id].cheap for name_id in name_ids]  # type: ignore[union-attr]
-            ranked = process.extract(cheap_query, choices, scorer=fuzz.token_set_ratio, limit=detailed)
+            ranked = process.extract(
+                cheap_query, choices, scorer=fuzz.token_set_ratio, limit=detailed, score_cutoff=_CHEAP_CUTOFF
+            )
             name_ids = [name_ids[position] for _, _, position in ranked]
         best: dict[int, Match] = {}
         for name_id in name_ids:

@@ -8,19 +8,24 @@ comparison in :mod:`matchers.scoring` does not rely on the guess to align parts,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
 from matchers.normalize import mixed_script_words, normalize_name
-from matchers.transliterate import skeleton
+from matchers.transliterate import loose_skeleton, skeleton
 
 Role = Literal["surname", "given", "patronymic", "initial"]
 
 # skeleton endings of patronymics as spelled (-ович/-евич/-івна/-овна/-ична, -owitsch, -ovitj, -owicz)
-_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ivna", "ichna", "inichna", "ovicha", "evicha")
-_TOKEN_SPLIT = re.compile(r"[\s,;/()\[\]\"«»]+")
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovna", "evna", "ivna", "avna", "ichna", "inichna")
+# what a father's name may end with once the patronymic ending is cut off (Олексій -> Олексійович,
+# Дмитро -> Дмитрович, Алексей -> Алексеевич, Андрей -> Андреевич; skeletons: "oleksi", "dmitr", "aleks")
+_STEM_ENDINGS = ("", "i", "o", "a", "e", "ei", "ii")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_TOKEN_SPLIT = re.compile(r"[\s;/()\[\]\"«»]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +34,22 @@ class NamePart:
 
     text: str  # normalised word as written ("гнилицький", "o")
     skeleton: str  # canonical Latin skeleton ("gnilitski")
+    loose: str  # the skeleton with letters spellings confuse merged ("gnilizki")
     key: str  # the given-name group's skeleton if the word is a known given name, else the skeleton
     role: Role
     groups: frozenset[str]  # given-name groups the word belongs to
     initials: frozenset[str]  # skeleton initials it can be abbreviated to
+    patronymic_like: bool  # ends like a patronymic (-ович, -івна, -owitsch, …)
 
     @property
     def is_initial(self) -> bool:
         """Tell whether the part is only an initial letter."""
         return self.role == "initial"
+
+    def __hash__(self) -> int:
+        # every other field follows from the normalised word and the role; hashing just those two keeps
+        # the caches of word comparisons cheap
+        return hash((self.text, self.role))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,24 +75,28 @@ class ParsedName:
 class _GivenNames:
     groups_by_skeleton: dict[str, frozenset[str]]
     initials_by_group: dict[str, frozenset[str]]
+    forms_by_group: dict[str, tuple[str, ...]]
 
 
 def _read_given_names() -> _GivenNames:
     text = resources.files("matchers").joinpath("data/given_names.txt").read_text(encoding="utf-8")
     groups: dict[str, set[str]] = {}
     initials: dict[str, set[str]] = {}
+    forms_by_group: dict[str, tuple[str, ...]] = {}
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         forms = [skeleton(normalize_name(form)) for form in line.split("|")]
         forms = [form for form in forms if form]
         group = forms[0]
+        forms_by_group[group] = tuple(dict.fromkeys(forms_by_group.get(group, ()) + tuple(forms)))
         for form in forms:
             groups.setdefault(form, set()).add(group)
             initials.setdefault(group, set()).add(form[0])
     return _GivenNames(
         groups_by_skeleton={form: frozenset(found) for form, found in groups.items()},
         initials_by_group={group: frozenset(letters) for group, letters in initials.items()},
+        forms_by_group=forms_by_group,
     )
 
 
@@ -95,6 +111,25 @@ def given_name_groups(word_skeleton: str) -> frozenset[str]:
     return given_names().groups_by_skeleton.get(word_skeleton, frozenset())
 
 
+@lru_cache(maxsize=50_000)
+def given_name_forms(group: str) -> tuple[str, ...]:
+    """Return the skeletons of every form of one given-name group."""
+    return given_names().forms_by_group[group]
+
+
+@lru_cache(maxsize=50_000)
+def patronymic_given_groups(word_skeleton: str) -> frozenset[str]:
+    """Return the given-name groups of the father's name a patronymic derives from ("petrovich" -> Петро)."""
+    stem = patronymic_stem(word_skeleton)
+    if stem is None:
+        return frozenset()
+    for ending in _STEM_ENDINGS:
+        groups = given_name_groups(stem + ending)
+        if groups:
+            return groups
+    return given_name_groups(stem[:-1])
+
+
 def patronymic_stem(word_skeleton: str) -> str | None:
     """Return the father's-name stem of a patronymic skeleton ("petrovich" -> "petr"), or None."""
     for ending in _PATRONYMIC_ENDINGS:
@@ -104,26 +139,30 @@ def patronymic_stem(word_skeleton: str) -> str | None:
 
 
 @lru_cache(maxsize=200_000)
-def _word_part(word: str, role_hint: Role | None) -> NamePart:
+def name_word(word: str) -> NamePart:
+    """Return one normalised word with its skeleton, given-name groups and initials (role: unknown)."""
     skel = skeleton(word)
-    if len(skel) <= 1 or (len(word) == 1 and word.isalpha()):
-        return NamePart(word, skel, skel, "initial", frozenset(), frozenset(skel[:1]))
+    if len(skel) <= 1 or len(word) == 1:
+        return NamePart(word, skel, skel, skel, "initial", frozenset(), frozenset(skel[:1]), False)
     groups = given_name_groups(skel)
     known = given_names()
     initials = set(skel[:1])
     for group in groups:
         initials |= known.initials_by_group[group]
     key = min(groups) if len(groups) == 1 else skel
-    role: Role
-    if role_hint is not None:
-        role = role_hint
-    elif patronymic_stem(skel) is not None:
-        role = "patronymic"
-    elif groups:
-        role = "given"
-    else:
-        role = "surname"
-    return NamePart(word, skel, key, role, groups, frozenset(initials))
+    patronymic_like = patronymic_stem(skel) is not None
+    loose = loose_skeleton(skel)
+    return NamePart(word, skel, loose, key, "surname", groups, frozenset(initials), patronymic_like)
+
+
+@lru_cache(maxsize=200_000)
+def _raw_word(word: str) -> NamePart:
+    return name_word(normalize_name(word))
+
+
+@lru_cache(maxsize=200_000)
+def _with_role(part: NamePart, role: Role) -> NamePart:
+    return part if part.role == role else replace(part, role=role)
 
 
 def _split_words(text: str) -> list[tuple[str, bool, bool]]:
@@ -143,35 +182,69 @@ def _split_words(text: str) -> list[tuple[str, bool, bool]]:
     return words
 
 
+def _assign_roles(parts: list[NamePart], surname_hints: list[bool]) -> list[Role]:
+    """Guess each word's role from the East Slavic pattern: a patronymic follows the given name it derives
+    from, whether the surname comes first ("Surname Given Patronymic") or last ("Given Patronymic Surname").
+    """
+    roles: list[Role | None] = ["initial" if part.is_initial else None for part in parts]
+    full = [i for i, role in enumerate(roles) if role is None]
+    free = [i for i in full if not surname_hints[i]]
+    patronymic_like = [i for i in free if parts[i].patronymic_like]
+    # "Олександр Янукович", "Andrej Lukashevich": a two-word name is given name and surname, whatever the
+    # ending; a patronymic needs a third word or a surname marked by capitals or a comma
+    if len(full) < 3 and len(free) == len(full):
+        patronymic_like = []
+    patronymic = next((i for i in patronymic_like if i - 1 in free and parts[i - 1].groups), None)
+    if patronymic is None:
+        # a father's name we know makes it a patronymic wherever it stands ("Тимурович Кирило Клостяюк")
+        known = [i for i in patronymic_like if patronymic_given_groups(parts[i].skeleton)]
+        patronymic = known[0] if known else None
+    if patronymic is None and patronymic_like:
+        # no known given name before it: trust the position in a three-word name, then a known father's name
+        if len(full) == 3 and full[1] in patronymic_like:
+            patronymic = full[1]
+        elif len(full) == 3 and full[2] in patronymic_like and full[1] in free:
+            patronymic = full[2]
+    if patronymic is not None:
+        roles[patronymic] = "patronymic"
+        before = patronymic - 1
+        # the word before a patronymic is the given name, unless another word is a known given name
+        # ("Юрій Сліавів Олександрович": the order is unusual, the given name is known)
+        if before in free and (parts[before].groups or not any(parts[i].groups for i in free if i != before)):
+            roles[before] = "given"
+    for i in free:
+        if roles[i] is None and parts[i].groups:
+            roles[i] = "given"
+    for i in full:
+        if roles[i] is None:
+            roles[i] = "surname"
+    if "surname" not in roles and len(full) >= 2:
+        # every word is a known given name ("Roman Ivan"?): the surname is the word farthest from the
+        # patronymic, else the last one
+        candidates = [i for i in full if roles[i] == "given"]
+        if candidates:
+            chosen = candidates[-1] if patronymic is None or candidates[-1] > patronymic else candidates[0]
+            if patronymic is not None and chosen == patronymic - 1 and len(candidates) > 1:
+                chosen = candidates[0] if candidates[0] != chosen else candidates[-1]
+            roles[chosen] = "surname"
+    return [role or "surname" for role in roles]
+
+
 @lru_cache(maxsize=100_000)
 def parse_name(text: str) -> ParsedName:
     """Split a full name in any order and script into parts with canonical forms and guessed roles."""
     words = _split_words(" ".join(text.split()))
     any_lower = any(not capitals and len(word) > 1 for word, capitals, _ in words)
-    hints: list[Role | None] = []
-    for _word, capitals, before_comma in words:
-        # "KACHAROV Konstantin", "Kacharov, Konstantin": the capitals or the comma mark the surname
-        hints.append("surname" if (capitals and any_lower) or before_comma else None)
-    parts = [_word_part(normalize_name(word), hint) for (word, _, _), hint in zip(words, hints, strict=True)]
-    parts = [part for part in parts if part.skeleton]
-    if parts and not any(part.role == "surname" for part in parts):
-        parts = _pick_surname(parts)
-    return ParsedName(raw=text, parts=tuple(parts), mixed_script=tuple(mixed_script_words(text)))
-
-
-def _pick_surname(parts: list[NamePart]) -> list[NamePart]:
-    # every word looks like a given name or a patronymic ("Ivan Pavlov"? no: "Roman Ivan"); the surname is
-    # then the first or the last full word, whichever is not a given name followed by a patronymic
-    full = [index for index, part in enumerate(parts) if not part.is_initial]
-    if len(full) < 2:
-        return parts
-    candidates = [index for index in full if parts[index].role != "patronymic"]
-    if not candidates:
-        return parts
-    first, last = candidates[0], candidates[-1]
-    chosen = last
-    if first != last and any(p.role == "patronymic" for p in parts[first + 1 :]) and last < first + 2:
-        chosen = first
-    part = parts[chosen]
-    parts[chosen] = NamePart(part.text, part.skeleton, part.skeleton, "surname", part.groups, part.initials)
-    return parts
+    parts: list[NamePart] = []
+    hints: list[bool] = []
+    for word, capitals, before_comma in words:
+        part = _raw_word(word)
+        # "Eduard Epišin Epišin": a word repeated by a data-entry slip is one word
+        if part.skeleton and not (parts and parts[-1].skeleton == part.skeleton and not part.is_initial):
+            parts.append(part)
+            # "KACHAROV Konstantin", "Kacharov, Konstantin": the capitals or the comma mark the surname
+            hints.append((capitals and any_lower) or before_comma)
+    roles = _assign_roles(parts, hints)
+    parts = [_with_role(part, role) for part, role in zip(parts, roles, strict=True)]
+    mixed = tuple(mixed_script_words(text)) if _LATIN.search(text) and _CYRILLIC.search(text) else ()
+    return ParsedName(raw=text, parts=tuple(parts), mixed_script=mixed)

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from matchers.dates import DateComparison, PartialDate, compare_dates
-from matchers.names import NamePart, ParsedName, Role, given_name_groups, patronymic_stem
+from matchers.names import NamePart, ParsedName, Role, given_name_forms, patronymic_given_groups
+from matchers.transliterate import loose_skeleton
 
 # How much each part of the candidate's name counts; parts of the same role share the role's weight
-# (a double surname's two words count 0.25 each).
-ROLE_WEIGHTS: dict[Role, float] = {"surname": 0.5, "given": 0.3, "patronymic": 0.2, "initial": 0.3}
+# (a double surname's two words count half each).
+ROLE_WEIGHTS: dict[Role, float] = {"surname": 0.45, "given": 0.3, "patronymic": 0.25, "initial": 0.3}
 # An initial that fits the word it abbreviates is good evidence, but not as good as the word.
 INITIAL_SIMILARITY = 0.9
 # Forms of one surname (or given name) family for the other sex are different people (Кабашний/Кабашна).
 OTHER_SEX_SIMILARITY = 0.3
+# One mistyped, missing, extra or swapped letter; two in a long word.
+ONE_SLIP_SIMILARITY = 0.92
+TWO_SLIPS_SIMILARITY = 0.82
+# Spelling similarity below this is more likely another name than a typo: each point below it costs
+# PARTIAL_PENALTY points (0.85 -> 0.775, 0.75 -> 0.525, 0.6 -> 0.15), so two different patronymics or
+# surnames do not add up to an alert on the strength of shared letters.
+CLEAR_SIMILARITY = 0.9
+PARTIAL_PENALTY = 1.5
+# Letters that spellings confuse (ч/х as "ch", ц as "z", Belarusian а for о) agree, but less surely.
+LOOSE_FACTOR = 0.94
+# Aligning parts of different roles (the query's surname with the candidate's patronymic) is a guess.
+ROLE_COMPATIBILITY: dict[frozenset[Role], float] = {
+    frozenset({"initial", "given"}): 1.0,
+    frozenset({"initial", "patronymic"}): 1.0,
+    frozenset({"initial", "surname"}): 0.5,
+    frozenset({"given", "surname"}): 0.85,
+    frozenset({"patronymic", "surname"}): 0.6,
+    frozenset({"patronymic", "given"}): 0.6,
+}
 # A candidate's given name the query does not have: unknown, neither agreement nor conflict.
 MISSING_GIVEN_SIMILARITY = 0.4
 # A patronymic only one side has is normal (passports in Latin script leave it out): it barely counts.
@@ -39,9 +60,9 @@ _SEX_ENDINGS: tuple[tuple[str, str], ...] = (
     ("ovich", "ovna"),
     ("evich", "evna"),
     ("ovich", "ivna"),
+    ("avich", "avna"),
     ("ich", "ichna"),
 )
-_STEM_ENDINGS = ("", "i", "o", "a", "ii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +72,16 @@ class PartComparison:
     role: Role
     query: str | None
     candidate: str | None
-    similarity: float
+    similarity: float  # how alike the two words are
+    value: float  # the evidence it gives, after the role check and the penalty for a partial likeness
     weight: float
 
 
+@lru_cache(maxsize=100_000)
 def other_sex_forms(first: str, second: str) -> bool:
     """Tell whether two skeletons are the masculine and feminine forms of one name ("kabashni"/"kabashna")."""
+    if first[:2] != second[:2] or abs(len(first) - len(second)) > 2:
+        return False
     for masculine, feminine in _SEX_ENDINGS:
         for male, female in ((first, second), (second, first)):
             if male.endswith(masculine) and female.endswith(feminine):
@@ -66,18 +91,6 @@ def other_sex_forms(first: str, second: str) -> bool:
     return False
 
 
-def _patronymic_groups(word_skeleton: str) -> frozenset[str]:
-    stem = patronymic_stem(word_skeleton)
-    if stem is None:
-        return frozenset()
-    for ending in _STEM_ENDINGS:
-        groups = given_name_groups(stem + ending)
-        if groups:
-            return groups
-    groups = given_name_groups(stem[:-1])
-    return groups
-
-
 def word_similarity(query: NamePart, candidate: NamePart) -> float:
     """Return how alike two name words are in [0, 1]: same given name, initial, sex forms, or spelling."""
     if query.is_initial or candidate.is_initial:
@@ -85,17 +98,57 @@ def word_similarity(query: NamePart, candidate: NamePart) -> float:
             return 1.0 if query.skeleton[:1] == candidate.skeleton[:1] else 0.0
         initial, word = (query, candidate) if query.is_initial else (candidate, query)
         return INITIAL_SIMILARITY if initial.skeleton[:1] in word.initials else 0.0
-    if query.skeleton == candidate.skeleton:
+    if query.skeleton == candidate.skeleton or query.groups & candidate.groups:
         return 1.0
-    if query.groups & candidate.groups:
-        return 1.0
-    if other_sex_forms(query.skeleton, candidate.skeleton):
-        return OTHER_SEX_SIMILARITY
     if query.role == "patronymic" or candidate.role == "patronymic":
-        query_groups = _patronymic_groups(query.skeleton)
-        if query_groups and query_groups & _patronymic_groups(candidate.skeleton):
+        query_groups = patronymic_given_groups(query.skeleton)
+        if query_groups and query_groups & patronymic_given_groups(candidate.skeleton):
             return 1.0
-    return Levenshtein.normalized_similarity(query.skeleton, candidate.skeleton)
+    similarity = spelling_similarity(query.skeleton, candidate.skeleton, query.loose, candidate.loose)
+    # a mistyped given name is compared with every form of the name ("Oleksnadr" with "Oleksandr", not
+    # only with the stored "Александр"); slips rarely hit the first letter, which keeps this cheap
+    if similarity >= ONE_SLIP_SIMILARITY:
+        return similarity
+    if candidate.groups and query.skeleton[:1] in candidate.initials:
+        similarity = max(similarity, given_name_similarity(query.skeleton, query.loose, candidate.groups))
+    elif query.groups and candidate.skeleton[:1] in query.initials:
+        similarity = max(similarity, given_name_similarity(candidate.skeleton, candidate.loose, query.groups))
+    return similarity
+
+
+def _edit_similarity(first: str, second: str) -> float:
+    # a slip of one letter (or two swapped) is a typo in any word of four letters or more; two slips need a
+    # longer word; beyond that the share of letters in common decides
+    distance = OSA.distance(first, second)
+    longest = max(len(first), len(second))
+    if distance == 0:
+        return 1.0
+    if distance == 1 and longest >= 4:
+        return ONE_SLIP_SIMILARITY
+    if distance == 2 and longest >= 8:
+        return TWO_SLIPS_SIMILARITY
+    return min(OSA.normalized_similarity(first, second), TWO_SLIPS_SIMILARITY - 0.05)
+
+
+@lru_cache(maxsize=500_000)
+def spelling_similarity(first: str, second: str, first_loose: str, second_loose: str) -> float:
+    """Return how alike two skeletons are, letting confusable letters agree at a discount."""
+    if other_sex_forms(first, second):
+        return OTHER_SEX_SIMILARITY
+    strict = _edit_similarity(first, second)
+    if strict >= ONE_SLIP_SIMILARITY or (first_loose == first and second_loose == second):
+        return strict
+    return max(strict, LOOSE_FACTOR * _edit_similarity(first_loose, second_loose))
+
+
+@lru_cache(maxsize=200_000)
+def given_name_similarity(word: str, word_loose: str, groups: frozenset[str]) -> float:
+    """Return how alike a word is to the closest form of the given names in ``groups`` (typos in names)."""
+    best = 0.0
+    for group in groups:
+        for form in given_name_forms(group):
+            best = max(best, spelling_similarity(word, form, word_loose, loose_skeleton(form)))
+    return best
 
 
 def _weighed_as(part: NamePart) -> Role:
@@ -111,19 +164,37 @@ def _role_of(query: NamePart, candidate: NamePart) -> Role:
     return "given"
 
 
+def evidence(query: NamePart, candidate: NamePart, similarity: float) -> float:
+    """Return what a word similarity is worth: partial likeness is penalised, role mismatches discounted."""
+    if similarity < CLEAR_SIMILARITY:
+        similarity = max(0.0, similarity - PARTIAL_PENALTY * (CLEAR_SIMILARITY - similarity))
+    if query.role == candidate.role:
+        return similarity
+    return similarity * ROLE_COMPATIBILITY[frozenset({query.role, candidate.role})]
+
+
+@lru_cache(maxsize=1_000_000)
+def _compare_words(query: NamePart, candidate: NamePart) -> tuple[float, float]:
+    similarity = word_similarity(query, candidate)
+    return similarity, evidence(query, candidate, similarity)
+
+
 def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list[PartComparison]]:
     """Align the parts of two names whatever their order and return the name score with each part's share."""
     q_parts, c_parts = query.parts, candidate.parts
-    pairs = sorted(
-        ((word_similarity(q, c), qi, ci) for qi, q in enumerate(q_parts) for ci, c in enumerate(c_parts)),
-        key=lambda item: (-item[0], item[1], item[2]),
-    )
-    matched_q: dict[int, tuple[int, float]] = {}
+    pairs = []
+    for qi, q in enumerate(q_parts):
+        for ci, c in enumerate(c_parts):
+            similarity, value = _compare_words(q, c)
+            if value > 0.0:
+                pairs.append((value, similarity, qi, ci))
+    pairs.sort(key=lambda item: (-item[0], item[2], item[3]))
+    matched_q: dict[int, tuple[int, float, float]] = {}
     matched_c: set[int] = set()
-    for similarity, qi, ci in pairs:
-        if similarity <= 0.0 or qi in matched_q or ci in matched_c:
+    for value, similarity, qi, ci in pairs:
+        if qi in matched_q or ci in matched_c:
             continue
-        matched_q[qi] = (ci, similarity)
+        matched_q[qi] = (ci, similarity, value)
         matched_c.add(ci)
 
     role_counts: dict[Role, int] = {}
@@ -131,11 +202,11 @@ def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list
         role_counts[_weighed_as(c)] = role_counts.get(_weighed_as(c), 0) + 1
     comparisons: list[PartComparison] = []
     surname_matched = False
-    for qi, (ci, similarity) in sorted(matched_q.items(), key=lambda item: item[1][0]):
+    for qi, (ci, similarity, value) in sorted(matched_q.items(), key=lambda item: item[1][0]):
         q, c = q_parts[qi], c_parts[ci]
         weight = ROLE_WEIGHTS[_weighed_as(c)] / role_counts[_weighed_as(c)]
-        comparisons.append(PartComparison(_role_of(q, c), q.text, c.text, similarity, weight))
-        surname_matched |= c.role == "surname" and similarity >= 0.8
+        comparisons.append(PartComparison(_role_of(q, c), q.text, c.text, similarity, value, weight))
+        surname_matched |= c.role == "surname" and value >= 0.8
     candidate_has_patronymic = any(c.role == "patronymic" for c in c_parts)
     for ci, c in enumerate(c_parts):
         if ci in matched_c:
@@ -143,25 +214,27 @@ def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list
         role = _weighed_as(c)
         share = ROLE_WEIGHTS[role] / role_counts[role]
         if role == "patronymic":
-            comparisons.append(PartComparison(role, None, c.text, 0.0, MISSING_PATRONYMIC_WEIGHT))
+            comparisons.append(PartComparison(role, None, c.text, 0.0, 0.0, MISSING_PATRONYMIC_WEIGHT))
         elif role == "given":
-            comparisons.append(PartComparison(role, None, c.text, MISSING_GIVEN_SIMILARITY, share))
+            given = MISSING_GIVEN_SIMILARITY
+            comparisons.append(PartComparison(role, None, c.text, 0.0, given, share))
         else:
             # the other half of a double surname ("Петров-Водкин" queried as "Petrov") is half-known
-            comparisons.append(PartComparison(role, None, c.text, 0.5 if surname_matched else 0.0, share))
+            half = 0.5 if surname_matched else 0.0
+            comparisons.append(PartComparison(role, None, c.text, 0.0, half, share))
     for qi, q in enumerate(q_parts):
         if qi in matched_q:
             continue
         if q.is_initial:
-            comparisons.append(PartComparison("initial", q.text, None, 0.0, EXTRA_QUERY_INITIAL_WEIGHT))
+            comparisons.append(PartComparison("initial", q.text, None, 0.0, 0.0, EXTRA_QUERY_INITIAL_WEIGHT))
         elif q.role == "patronymic" and not candidate_has_patronymic:
-            comparisons.append(PartComparison(q.role, q.text, None, 0.0, MISSING_PATRONYMIC_WEIGHT))
+            comparisons.append(PartComparison(q.role, q.text, None, 0.0, 0.0, MISSING_PATRONYMIC_WEIGHT))
         else:
-            comparisons.append(PartComparison(q.role, q.text, None, 0.0, EXTRA_QUERY_WORD_WEIGHT))
+            comparisons.append(PartComparison(q.role, q.text, None, 0.0, 0.0, EXTRA_QUERY_WORD_WEIGHT))
     total_weight = sum(item.weight for item in comparisons)
     if total_weight <= 0:
         return 0.0, comparisons
-    return sum(item.weight * item.similarity for item in comparisons) / total_weight, comparisons
+    return sum(item.weight * item.value for item in comparisons) / total_weight, comparisons
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ GOST 7.79, ISO 9 ("Gnilickij"), ALA-LC, scientific, German ("Gnilizkij", "Schtsc
 Polish ("Szczukin", "Władimirowicz"), Dutch, Swedish and Czech spellings and the Cyrillic originals
 (uk, ru, be) all land on the same string, so that the fuzzy comparison afterwards only has to absorb typos:
 
-* г/ґ/h/g -> g (Ukrainian and Belarusian г is h, Russian г is g), х/kh -> kh;
+* г/ґ/h/g -> g (Ukrainian and Belarusian г is h, Russian г is g), х/kh -> x (one letter, so that "Alheev"
+  for Альхеев is one edit away);
 * и/ы/і/ї/й and y/i/j -> i, doubled letters collapse (so -ий/-ый/-yi/-yy/-ij/-iy/-y end the same way);
-* е/є/э and e/ye/ie/je -> e; у/ў and u/ou/oe -> u; в and v/w -> v;
+* е/є/э/ё and e/ye/ie/je/yo/io/jo -> e; у and u/ou -> u; в/ў and v/w/ŭ -> v, Belarusian -au/-ou -> -ov;
 * ц and ts/tz/c (and German z before k) -> ts; ч and ch/tsch/tch/cz/č/tj -> ch; ш and sh/sch/sz/š/sj -> sh;
   щ and shch/schtsch/szcz/šč/ŝ -> shch; ж and zh/ž/ż -> zh; x -> ks; ь, ъ and apostrophes vanish.
 """
@@ -24,7 +25,7 @@ from matchers.scripts import char_script
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "ie", "э": "e", "ж": "zh",
     "з": "z", "и": "i", "і": "i", "ї": "i", "й": "i", "ы": "i", "к": "k", "л": "l", "м": "m", "н": "n",
-    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ў": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ў": "v", "ф": "f", "х": "x", "ц": "ts",
     "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "iu", "я": "ia", "ё": "e", "ј": "i",
     "ћ": "ch", "ђ": "dzh", "џ": "dzh", "ѓ": "g", "ќ": "k", "љ": "l", "њ": "n", "ѕ": "dz",
 }  # fmt: skip
@@ -32,25 +33,33 @@ _CYRILLIC = {
 # Latin letters with diacritics whose meaning in Slavic transliteration differs from "the base letter"
 _LATIN_SPECIAL = {
     "č": "ch", "ć": "ch", "š": "sh", "ś": "sh", "ž": "zh", "ż": "zh", "ź": "zh", "ŝ": "shch", "ł": "l",
-    "ŭ": "u", "ĭ": "i", "ǐ": "i", "ß": "ss", "æ": "e", "œ": "e", "ø": "e", "đ": "d", "ħ": "h", "ı": "i",
+    "ŭ": "v", "ĭ": "i", "ǐ": "i", "ß": "ss", "æ": "e", "œ": "e", "ø": "e", "đ": "d", "ħ": "h", "ı": "i",
     "ü": "u", "ö": "e", "ä": "e", "å": "o",
 }  # fmt: skip
 
 _GREEK = {
     "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "t", "ι": "i", "κ": "k",
     "λ": "l", "μ": "m", "ν": "n", "ξ": "ks", "ο": "o", "π": "p", "ρ": "r", "σ": "s", "ς": "s", "τ": "t",
-    "υ": "i", "φ": "f", "χ": "kh", "ψ": "ps", "ω": "o",
+    "υ": "i", "φ": "f", "χ": "x", "ψ": "ps", "ω": "o",
 }  # fmt: skip
 
 # Latin digraphs, longest first; the replacement is the skeleton spelling of the sound
 _LATIN_RULES: tuple[tuple[str, str], ...] = (
     ("schtsch", "shch"), ("shtsh", "shch"), ("chtch", "shch"), ("szcz", "shch"), ("shch", "shch"),
-    ("sztsch", "shch"), ("šč", "shch"), ("tsch", "ch"), ("tsj", "ch"), ("sch", "sh"), ("tch", "ch"),
-    ("zk", "tsk"), ("sh", "sh"), ("zh", "zh"), ("kh", "kh"), ("ch", "ch"), ("cz", "ch"), ("cs", "ch"),
-    ("sz", "sh"), ("sj", "sh"), ("tj", "ch"), ("ts", "ts"), ("tz", "ts"), ("ck", "k"), ("ph", "f"),
-    ("ou", "u"), ("oe", "u"), ("c", "ts"), ("w", "v"), ("x", "ks"), ("q", "k"), ("h", "g"), ("y", "i"),
-    ("j", "i"),
+    ("sztsch", "shch"), ("šč", "shch"), ("dsch", "dzh"), ("tsch", "ch"), ("tsj", "ch"), ("tsh", "ch"),
+    ("sch", "sh"), ("tch", "ch"), ("dzh", "dzh"), ("sh", "sh"), ("zh", "zh"), ("kh", "x"), ("ch", "ch"),
+    ("cz", "ch"), ("cs", "ch"), ("sz", "sh"), ("ssj", "si"), ("sj", "sh"), ("tj", "ch"), ("dj", "dzh"),
+    ("ts", "ts"), ("tz", "ts"), ("ph", "f"), ("ou", "u"), ("c", "ts"), ("w", "v"), ("x", "ks"), ("q", "k"),
+    ("h", "g"), ("y", "i"), ("j", "i"),
 )  # fmt: skip
+# German -zki/-zkij/-zkaja is Slavic -цкий/-цкая; elsewhere z is з (Березкин, Remezkova)
+_GERMAN_TSK = re.compile(r"zk(?=(?:ij|i|y|a|aja)$)")
+# English -ck at the end of a word is k (Yunus-Beck); inside a word it is ц+к (Zubickij)
+_FINAL_CK = re.compile(r"ck$")
+# Belarusian -ау/-оў (Шведаў, Гладкоў, "Shvedau") is the -ов of the Russian and Ukrainian form
+_BELARUSIAN_OV = re.compile(r"(?<=[^aeiou])[ao]u$")
+# Czech and Slovak add -ová to the man's surname: Obuchovová is Обухова, Pachodavová is Паходава
+_CZECH_FEMININE = re.compile(r"ová$")
 _LATIN_PATTERN = re.compile("|".join(re.escape(source) for source, _ in _LATIN_RULES))
 _LATIN_REPLACEMENT = dict(_LATIN_RULES)
 _REPEATS = re.compile(r"(.)\1+")
@@ -66,7 +75,9 @@ def _fold_latin_letter(char: str) -> str:
 
 
 def _latin_run(run: str) -> str:
+    run = _CZECH_FEMININE.sub("a", run)
     folded = "".join(_fold_latin_letter(char) for char in run)
+    folded = _BELARUSIAN_OV.sub("ov", _GERMAN_TSK.sub("tsk", _FINAL_CK.sub("k", folded)))
     return _LATIN_PATTERN.sub(lambda match: _LATIN_REPLACEMENT[match.group()], folded)
 
 
@@ -90,7 +101,23 @@ def skeleton(word: str) -> str:
             out.append(_GREEK.get(base, ""))
     if latin:
         out.append(_latin_run("".join(latin)))
-    text = _NOT_LETTER.sub("", "".join(out))
-    # iotated e is written e, ye, ie or je; after i/j/y -> i all of them read "ie"
-    text = text.replace("ie", "e")
+    text = _REPEATS.sub(r"\1", _NOT_LETTER.sub("", "".join(out)))
+    # iotated e is written e, ye, ie or je, and ё is e, yo, io or jo; after i/j/y -> i they read "ie", "io"
+    text = text.replace("ie", "e").replace("io", "e")
+    # Belarusian -аў (Шведаў, Shvedau) is the Russian and Ukrainian -ов
+    if text.endswith("av") and len(text) > 4:
+        text = text[:-2] + "ov"
     return _REPEATS.sub(r"\1", text)
+
+
+# Letters the skeleton keeps apart but real spellings still confuse: Czech, Slovak, German and Polish write х
+# as "ch", which the skeleton reads as ч (Šochin, Zacharov); German writes ц as "z" (Lorenz, Gozanyuk);
+# Belarusian akanye writes unstressed о as а (Асіпенка, Ачалава) and ў after a vowel as "u" (Vasileuna).
+_LOOSE = re.compile(r"ch|ts|o|(?<=[ae])u(?=[^aeiou]|$)")
+_LOOSE_REPLACEMENT = {"ch": "x", "ts": "z", "o": "a", "u": "v"}
+
+
+@lru_cache(maxsize=200_000)
+def loose_skeleton(word_skeleton: str) -> str:
+    """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х, ц/z, о/а)."""
+    return _REPEATS.sub(r"\1", _LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
