@@ -264,16 +264,18 @@ def read_table(path: Path, max_bytes: int) -> Table:
     return _json_table(data, name, lines=suffix in JSONL_SUFFIXES)
 
 
-def read_rows(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[dict[str, Any]]:
-    """Every row of a CSV, JSON, JSONL or XLSX file as {column: cell}, for files that are not persons files.
+def read_rows(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[tuple[int, dict[str, Any]]]:
+    """Every row of a CSV, JSON, JSONL or XLSX file as (row number, {column: cell}), for lists that are not
+    persons files.
 
-    The n-th mapping is the n-th row after the header (blank rows are kept, as mappings of empty cells),
-    so with the header on row 1 it is row n + 1. Raises ValidationFailed, with every problem, when the
-    header or a row cannot be read as one (a JSON line that is not an object, more cells than columns).
+    The row number is the file's own (the line of a CSV or JSONL file, the sheet row, the position in a
+    JSON array), so an error about a row points where a person looking at the file finds it. Blank rows
+    carry nothing and are left out. Raises ValidationFailed, with every problem, when the header or a row
+    cannot be read as one (a JSON line that is not an object, more cells than columns).
     """
     table = read_table(path, max_bytes)
     errors = list(table.errors)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, cells in table.rows:
         if isinstance(cells, json.JSONDecodeError):
             errors.append(FieldError("line", f"is not valid JSON: {cells.msg}", number, table.name))
@@ -284,8 +286,8 @@ def read_rows(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[dict[str, 
             errors.append(
                 FieldError("row", f"has {extra} more cells than the header has columns", number, table.name)
             )
-        else:
-            rows.append(cells)
+        elif not _is_blank(cells.values()):
+            rows.append((number, cells))
     if errors:
         raise ValidationFailed(f"{table.name}: {len(errors)} row(s) cannot be read", errors)
     return rows

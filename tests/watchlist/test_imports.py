@@ -261,7 +261,7 @@ def test_an_xlsx_with_too_many_rows_is_refused(tmp_path: Path, monkeypatch: pyte
 # --- the same readers for other lists (incoming lists for screening) -------------------------------------
 
 
-def test_read_rows_gives_any_table_as_mappings_with_blank_rows_kept_in_place(tmp_path: Path) -> None:
+def test_read_rows_gives_any_table_as_numbered_mappings_without_blank_rows(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "incoming.csv",
         [
@@ -275,9 +275,8 @@ def test_read_rows_gives_any_table_as_mappings_with_blank_rows_kept_in_place(tmp
     )
     rows = imports.read_rows(path)
     assert rows == [
-        {"record_id": "R-1", "full_name": "Гнилицкий Олег", "camp": "5"},
-        {"record_id": "", "full_name": "", "camp": ""},
-        {"record_id": "R-3", "full_name": "Коваленко", "camp": ""},
+        (2, {"record_id": "R-1", "full_name": "Гнилицкий Олег", "camp": "5"}),
+        (4, {"record_id": "R-3", "full_name": "Коваленко", "camp": ""}),
     ]
 
 

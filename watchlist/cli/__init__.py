@@ -109,7 +109,7 @@ def serve(state: CliState, host: str, port: int) -> None:
 
 def _register_commands() -> None:
     # command modules attach themselves to `main`; imported here so `watchlist --help` lists them
-    from watchlist.cli import persons, users  # noqa: F401
+    from watchlist.cli import persons, screening, users  # noqa: F401
 
 
 _register_commands()
