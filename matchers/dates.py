@@ -125,6 +125,10 @@ class DateComparison:
         return self.verdict == "conflict" and bool(self.years_apart)
 
 
+def _as_date(value: PartialDate) -> date:
+    return date(value.year, value.month or 1, value.day or 1)
+
+
 def _digits(value: PartialDate) -> str:
     return f"{value.day or 0:02d}{value.month or 0:02d}{value.year:04d}"
 
@@ -142,14 +146,11 @@ def compare_dates(query: PartialDate | None, candidate: PartialDate | None) -> D
         assert candidate.day is not None
         if query.year == candidate.year and (query.day, query.month) == (candidate.month, candidate.day):
             return DateComparison("swapped", 0)
-        differing = [
-            i for i, (a, b) in enumerate(zip(_digits(query), _digits(candidate), strict=True)) if a != b
-        ]
-        same_month_year = query.year == candidate.year and query.month == candidate.month
-        # one mistyped digit of the day, the month or the year's last digit; a different decade or century is
-        # a different person (a namesake born 20 years later differs in one digit too: 1975 / 1995)
-        one_digit = len(differing) == 1 and differing[0] not in (4, 5, 6)
-        if one_digit or (same_month_year and abs(query.day - candidate.day) == 1):
+        differing = sum(a != b for a, b in zip(_digits(query), _digits(candidate), strict=True))
+        days_apart = abs((_as_date(query) - _as_date(candidate)).days)
+        # one mistyped digit anywhere, or a day off by one (31.12.1953 for 01.01.1954), is a slip; a namesake
+        # twenty years away on a day of his own differs in more than one digit
+        if differing == 1 or days_apart == 1:
             return DateComparison("typo", years_apart)
         return DateComparison("conflict", years_apart)
     if years_apart:

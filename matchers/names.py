@@ -19,10 +19,11 @@ from matchers.transliterate import loose_skeleton, skeleton
 Role = Literal["surname", "given", "patronymic", "initial"]
 
 # skeleton endings of patronymics as spelled (-ович/-евич/-івна/-овна/-ична, -owitsch, -ovitj, -owicz)
-_PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovna", "evna", "ivna", "avna", "ichna", "inichna")
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovna", "evna", "ivna", "avna", "ichna", "inichna", "ich")
 # what a father's name may end with once the patronymic ending is cut off (Олексій -> Олексійович,
-# Дмитро -> Дмитрович, Алексей -> Алексеевич, Андрей -> Андреевич; skeletons: "oleksi", "dmitr", "aleks")
-_STEM_ENDINGS = ("", "i", "o", "a", "e", "ei", "ii")
+# Дмитро -> Дмитрович, Алексей -> Алексеевич, Никита -> Никитич, Илья -> Ильич; skeletons: "oleksi",
+# "dmitr", "aleks", "nikit", "il")
+_STEM_ENDINGS = ("", "i", "o", "a", "e", "ei", "ii", "ia")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _TOKEN_SPLIT = re.compile(r"[\s;/()\[\]\"«»]+")
@@ -147,10 +148,11 @@ def name_word(word: str) -> NamePart:
     groups = given_name_groups(skel)
     known = given_names()
     initials = set(skel[:1])
-    for group in groups:
+    patronymic_like = patronymic_stem(skel) is not None
+    # a patronymic's initial may be written from any form of the father's name (Миколайович: М. or N.)
+    for group in groups | (patronymic_given_groups(skel) if patronymic_like else frozenset()):
         initials |= known.initials_by_group[group]
     key = min(groups) if len(groups) == 1 else skel
-    patronymic_like = patronymic_stem(skel) is not None
     loose = loose_skeleton(skel)
     return NamePart(word, skel, loose, key, "surname", groups, frozenset(initials), patronymic_like)
 

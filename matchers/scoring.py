@@ -18,6 +18,8 @@ ROLE_WEIGHTS: dict[Role, float] = {"surname": 0.45, "given": 0.3, "patronymic": 
 INITIAL_SIMILARITY = 0.9
 # Forms of one surname (or given name) family for the other sex are different people (Кабашний/Кабашна).
 OTHER_SEX_SIMILARITY = 0.3
+# Two different known given names, however alike in spelling.
+DIFFERENT_GIVEN_NAMES_SIMILARITY = 0.6
 # One mistyped, missing, extra or swapped letter; two in a long word.
 ONE_SLIP_SIMILARITY = 0.92
 TWO_SLIPS_SIMILARITY = 0.82
@@ -46,6 +48,7 @@ EXTRA_QUERY_WORD_WEIGHT = 0.15
 EXTRA_QUERY_INITIAL_WEIGHT = 0.05
 # Birth-date effects on the name score
 DATE_BONUS = {"exact": 0.04, "partial": 0.02, "swapped": 0.0, "typo": -0.02, "unknown": 0.0}
+YEAR_TYPO_EFFECT = -0.05
 SAME_YEAR_CONFLICT_PENALTY = 0.12
 # dates a few years apart: at most a "review"; far apart: a namesake, scaled out of the results
 NEAR_YEARS_CONFLICT_CAP = 0.80
@@ -105,6 +108,10 @@ def word_similarity(query: NamePart, candidate: NamePart) -> float:
         if query_groups and query_groups & patronymic_given_groups(candidate.skeleton):
             return 1.0
     similarity = spelling_similarity(query.skeleton, candidate.skeleton, query.loose, candidate.loose)
+    if query.groups and candidate.groups:
+        # two known given names that are not forms of one name are two names, however close the spelling
+        # (Марина and Мария, Олена and Олеся)
+        return min(similarity, DIFFERENT_GIVEN_NAMES_SIMILARITY)
     # a mistyped given name is compared with every form of the name ("Oleksnadr" with "Oleksandr", not
     # only with the stored "Александр"); slips rarely hit the first letter, which keeps this cheap
     if similarity >= ONE_SLIP_SIMILARITY:
@@ -138,7 +145,10 @@ def spelling_similarity(first: str, second: str, first_loose: str, second_loose:
     strict = _edit_similarity(first, second)
     if strict >= ONE_SLIP_SIMILARITY or (first_loose == first and second_loose == second):
         return strict
-    return max(strict, LOOSE_FACTOR * _edit_similarity(first_loose, second_loose))
+    if first_loose == second_loose:
+        return max(strict, LOOSE_FACTOR)
+    # a confusable letter and a slip on top of it: no better than two slips
+    return max(strict, LOOSE_FACTOR * min(_edit_similarity(first_loose, second_loose), TWO_SLIPS_SIMILARITY))
 
 
 @lru_cache(maxsize=200_000)
@@ -250,7 +260,13 @@ def apply_birth_dates(
 ) -> tuple[float, DateEffect]:
     """Adjust a name score by how the birth dates agree; a conflict by years pulls it below any alert."""
     comparison = compare_dates(query, candidate)
-    if comparison.verdict != "conflict":
+    if comparison.verdict == "typo" and comparison.years_apart:
+        # a slip in the year's last digit costs a little; one in the decade (1975/1995) is also what a
+        # namesake twenty years younger born on the same day looks like, so it is shown, never alerted
+        score = name_score + YEAR_TYPO_EFFECT
+        if comparison.years_apart >= 10:
+            score = min(score, NEAR_YEARS_CONFLICT_CAP)
+    elif comparison.verdict != "conflict":
         score = name_score + DATE_BONUS[comparison.verdict]
     elif not comparison.years_apart:
         score = name_score - SAME_YEAR_CONFLICT_PENALTY

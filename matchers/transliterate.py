@@ -110,14 +110,17 @@ def skeleton(word: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
-# Letters the skeleton keeps apart but real spellings still confuse: Czech, Slovak, German and Polish write х
-# as "ch", which the skeleton reads as ч (Šochin, Zacharov); German writes ц as "z" (Lorenz, Gozanyuk);
-# Belarusian akanye writes unstressed о as а (Асіпенка, Ачалава) and ў after a vowel as "u" (Vasileuna).
-_LOOSE = re.compile(r"ch|ts|o|(?<=[ae])u(?=[^aeiou]|$)")
-_LOOSE_REPLACEMENT = {"ch": "x", "ts": "z", "o": "a", "u": "v"}
+# Letters the skeleton keeps apart but real spellings still confuse: "ch" is ч in English, х in Czech, Polish
+# and German, ш in French (Chilov); "c" is ц in Slavic systems, к in the 2004 passports and Romance
+# languages (Olecsandr, Cadencov); "x" is кс in English, х in the scientific and GOST B systems (Proxorov);
+# "j" is й, or ж in French (Ryjenkov); Belarusian akanye writes unstressed о as а and ў after a vowel as u.
+_LOOSE = re.compile(r"shch|ch|sh|x|ks|zh|ts|o|(?<=[ae])u(?=[^aeiou]|$)")
+_LOOSE_REPLACEMENT = {
+    "shch": "x", "ch": "x", "sh": "x", "x": "x", "ks": "x", "zh": "i", "ts": "k", "o": "a", "u": "v",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=200_000)
 def loose_skeleton(word_skeleton: str) -> str:
-    """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х, ц/z, о/а)."""
+    """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х/ш, ц/к, о/а)."""
     return _REPEATS.sub(r"\1", _LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
