@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from watchlist import access
+from watchlist import access, screening
 from watchlist.db import Database, make_engine
 from watchlist.settings import Settings, load_settings
 
@@ -29,8 +29,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.extensions["watchlist.settings"] = settings
     logging.basicConfig(level=settings.log_level)
 
-    (db or Database(make_engine(settings.database_url))).init_app(app)
+    db = db or Database(make_engine(settings.database_url))
+    db.init_app(app)
     access.init_app(app)
+    screening.init_app(app, db.sessionmaker, settings)
 
     from watchlist.api import init_app as init_api
     from watchlist.web import init_app as init_web

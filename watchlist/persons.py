@@ -616,6 +616,9 @@ def _action(before: PersonInput | None, after: PersonInput) -> str:
 
 def _record(person: ConvictedPerson, actor: str, action: str, changes: dict[str, list[Any]]) -> None:
     person.changes.append(PersonChange(changed_by=actor[:128], action=action, changes=changes))
+    # a change to names or convictions alone leaves the persons row untouched; match indexes find the
+    # persons to reload by updated_at, so it must move with every change
+    person.updated_at = utcnow()
 
 
 def add_person(session: Session, data: PersonInput, actor: str) -> ConvictedPerson:

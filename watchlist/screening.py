@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
+from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
-from watchlist.exc import FieldError, ValidationFailed
-from watchlist.models import ConvictedPerson, PersonStatus
-from watchlist.persons import watchlist_version
+from watchlist.audit import record_event
+from watchlist.exc import FieldError, Unavailable, ValidationFailed
+from watchlist.models import ConvictedPerson, PersonStatus, WatchlistRevision
 from watchlist.settings import Settings
+
+# how far before the last loaded revision a refresh looks for changed persons
+RELOAD_MARGIN = timedelta(minutes=5)
 
 # the columns of an incoming-list file that make up a name when `full_name` is absent, in the order joined
 NAME_PART_COLUMNS = ("surname", "given_name", "patronymic")
@@ -50,6 +58,13 @@ def _screenable_persons(session: Session) -> Iterator[ConvictedPerson]:
     yield from session.scalars(query)
 
 
+def _revision(session: Session) -> tuple[int, datetime | None]:
+    row = session.execute(
+        select(WatchlistRevision.version, WatchlistRevision.changed_at).where(WatchlistRevision.id == 1)
+    ).one_or_none()
+    return (row[0], row[1]) if row else (0, None)
+
+
 @dataclass
 class WatchlistIndex:
     """A match index over the watchlist with what a result needs besides the person id."""
@@ -57,11 +72,13 @@ class WatchlistIndex:
     index: MatchIndex
     version: int
     external_ids: dict[int, str]
+    # when the revision we loaded was written; persons changed since (less a margin) are reloaded
+    changed_at: datetime | None = None
 
     @classmethod
     def load(cls, session: Session, settings: Settings) -> WatchlistIndex:
         """Build the index from every person who is not closed."""
-        version = watchlist_version(session)
+        version, changed_at = _revision(session)
         external_ids: dict[int, str] = {}
         entries: list[PersonEntry] = []
         for person in _screenable_persons(session):
@@ -72,7 +89,28 @@ class WatchlistIndex:
             Thresholds(alert=settings.matching_alert_threshold, review=settings.matching_review_threshold),
             max_candidates=settings.matching_max_candidates,
         )
-        return cls(index=index, version=version, external_ids=external_ids)
+        return cls(index=index, version=version, external_ids=external_ids, changed_at=changed_at)
+
+    def refresh(self, session: Session) -> bool:
+        """Bring the index up to the watchlist's current version, reloading only the persons changed
+        since the version it holds; returns whether anything was reloaded."""
+        version, changed_at = _revision(session)
+        if version == self.version:
+            return False
+        query = select(ConvictedPerson).options(selectinload(ConvictedPerson.names))
+        if self.changed_at is not None:
+            # a transaction that was slow to commit wrote updated_at before the revision it bumped; the
+            # margin takes such persons again (upsert is idempotent, reloading a few twice costs little)
+            query = query.where(ConvictedPerson.updated_at >= self.changed_at - RELOAD_MARGIN)
+        for person in session.scalars(query):
+            if person.status is PersonStatus.CLOSED:
+                self.index.remove(person.id)
+                self.external_ids.pop(person.id, None)
+            else:
+                self.index.upsert(person_entry(person))
+                self.external_ids[person.id] = person.external_id
+        self.version, self.changed_at = version, changed_at
+        return True
 
     def match_to_dict(self, match: Match) -> dict[str, Any]:
         return {
@@ -136,3 +174,153 @@ def incoming_records(
         except ValidationFailed as error:
             errors.extend(error.details)
     return records, errors
+
+
+class ScreeningService:
+    """One process's match index over the watchlist, kept fresh.
+
+    Each web worker holds one. Before answering it checks the watchlist's version in the database at most
+    every `check_seconds` and reloads the persons that changed, so a change reaches every worker within
+    that time with no restart. Screening and reloading take turns under one lock: both are CPU-bound
+    Python, so threads would not run them side by side anyway.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: Callable[[], Session],
+        settings: Settings,
+        check_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self._check_seconds = check_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._index: WatchlistIndex | None = None
+        self._checked_at = float("-inf")
+
+    def _fresh(self) -> WatchlistIndex:
+        now = self._clock()
+        if self._index is not None and now - self._checked_at < self._check_seconds:
+            return self._index
+        try:
+            with self._sessionmaker() as session:
+                if self._index is None:
+                    self._index = WatchlistIndex.load(session, self._settings)
+                else:
+                    self._index.refresh(session)
+        except SQLAlchemyError as error:
+            # never answer "no match" from a watchlist we could not read
+            raise Unavailable("the watchlist cannot be read right now; try again shortly") from error
+        self._checked_at = now
+        return self._index
+
+    def with_index(self, work: Callable[[WatchlistIndex], Any]) -> Any:
+        """Run `work` on the fresh index, holding the lock."""
+        with self._lock:
+            return work(self._fresh())
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def warm(self) -> None:
+        """Load the index now rather than on the first screening."""
+        self.with_index(lambda index: None)
+
+
+Decision = Literal["hit", "possible_hit", "no_hit"]
+
+
+def overall_decision(matches: Sequence[Mapping[str, Any]]) -> Decision:
+    """What the official is told: a hit when any candidate alerts, a possible hit on review, else none."""
+    if any(match["decision"] == "alert" for match in matches):
+        return "hit"
+    return "possible_hit" if matches else "no_hit"
+
+
+def person_details(person: ConvictedPerson) -> dict[str, Any]:
+    """What an official sees of a hit: the person's status, names, birth date and convictions."""
+    return {
+        "external_id": person.external_id,
+        "status": person.status.value,
+        "primary_name": person.primary_name,
+        "names": [{"name": n.name, "kind": n.kind.value, "script": n.script} for n in person.names],
+        "birth_date": person.birth_date_text(),
+        "convictions": [
+            {
+                "court": c.court,
+                "case_number": c.case_number,
+                "article": c.article,
+                "sentence": c.sentence,
+                "verdict_date": c.verdict_date.isoformat() if c.verdict_date else None,
+                "in_absentia": c.in_absentia,
+            }
+            for c in person.convictions
+        ],
+    }
+
+
+def with_person_details(session: Session, result: dict[str, Any]) -> dict[str, Any]:
+    """Add each candidate's person details (status, convictions) to a screening result."""
+    ids = [match["person_id"] for match in result["matches"]]
+    if ids:
+        persons = {
+            p.id: p
+            for p in session.scalars(
+                select(ConvictedPerson)
+                .where(ConvictedPerson.id.in_(ids))
+                .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
+            )
+        }
+        for match in result["matches"]:
+            person = persons.get(match["person_id"])
+            if person is not None:
+                match["person"] = person_details(person)
+    return result
+
+
+def instruction(settings: Settings, language: str) -> str:
+    """What an official is told to do on a hit, in the UI language."""
+    return settings.screening_instruction_en if language == "en" else settings.screening_instruction_uk
+
+
+def audit_screening(
+    session: Session,
+    action: str,
+    results: Sequence[Mapping[str, Any]],
+    subject: Mapping[str, Any],
+    *,
+    actor: str,
+    via: str,
+    role: str | None = None,
+    remote_addr: str | None = None,
+) -> None:
+    """Write who screened what and which persons the answer disclosed."""
+    disclosed = sorted({m["person_id"] for r in results for m in r["matches"]})
+    record_event(
+        session,
+        action,
+        actor=actor,
+        via=via,
+        role=role,
+        remote_addr=remote_addr,
+        subject=subject,
+        outcome={
+            "records": len(results),
+            "hits": sum(1 for r in results if overall_decision(r["matches"]) == "hit"),
+            "possible_hits": sum(1 for r in results if overall_decision(r["matches"]) == "possible_hit"),
+            "persons_disclosed": disclosed,
+        },
+    )
+
+
+def screening_service(app: Flask) -> ScreeningService:
+    """The app's screening service (one per process)."""
+    service: ScreeningService = app.extensions["watchlist.screening"]
+    return service
+
+
+def init_app(app: Flask, sessionmaker: Callable[[], Session], settings: Settings) -> None:
+    app.extensions["watchlist.screening"] = ScreeningService(sessionmaker, settings)

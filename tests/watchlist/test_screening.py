@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from watchlist.models import ConvictedPerson
-from watchlist.persons import add_person, close_person, require_person
-from watchlist.screening import WatchlistIndex, incoming_records
+from watchlist.db import make_engine
+from watchlist.exc import Unavailable
+from watchlist.models import AuditEvent, ConvictedPerson
+from watchlist.persons import add_person, close_person, find_person, require_person, update_person
+from watchlist.screening import (
+    ScreeningService,
+    WatchlistIndex,
+    audit_screening,
+    incoming_records,
+    overall_decision,
+    with_person_details,
+)
 from watchlist.settings import Settings
 
 
@@ -97,3 +107,96 @@ def test_a_record_without_a_name_is_reported_with_its_row_and_field() -> None:
     assert [str(error) for error in errors] == [
         "border.csv:3:full_name: empty (give full_name or surname/given_name)"
     ]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_change_reaches_the_service_at_its_next_version_check(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    clock = FakeClock()
+    service = ScreeningService(session_factory, settings, check_seconds=2.0, clock=clock)
+    assert service.with_index(lambda index: index.screen("Petrenko Vasyl")) == []
+
+    add(session, external_id="UA-0100", full_name="Петренко Василь Іванович")
+    session.commit()
+    clock.now += 1.0  # within the check interval: the index is not asked to reload yet
+    assert service.with_index(lambda index: index.screen("Petrenko Vasyl")) == []
+    clock.now += 1.5
+    [match] = service.with_index(lambda index: index.screen("Petrenko Vasyl"))
+    assert match["external_id"] == "UA-0100"
+
+    person = find_person(session, "UA-0100")
+    close_person(session, person, reason="sentence served", actor="test")
+    session.commit()
+    clock.now += 2.5
+    assert service.with_index(lambda index: index.screen("Petrenko Vasyl")) == []
+
+
+def test_a_renamed_person_is_found_by_the_new_name_only(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    clock = FakeClock()
+    person = add(session, external_id="UA-0101", full_name="Сидоренко Павло")
+    session.commit()
+    service = ScreeningService(session_factory, settings, clock=clock)
+    assert service.with_index(lambda index: index.screen("Sydorenko Pavlo"))
+    update_person(
+        session, person, require_person({"external_id": "UA-0101", "full_name": "Кравець Павло"}), "t"
+    )
+    session.commit()
+    clock.now += 5
+    assert service.with_index(lambda index: index.screen("Sydorenko Pavlo")) == []
+    assert service.with_index(lambda index: index.screen("Kravets Pavlo"))[0]["external_id"] == "UA-0101"
+
+
+def test_an_unreadable_watchlist_is_unavailable_never_no_match(settings: Settings) -> None:
+    engine = make_engine("sqlite:////nonexistent-dir/none.db")
+    service = ScreeningService(sessionmaker(bind=engine), settings)
+    with pytest.raises(Unavailable):
+        service.with_index(lambda index: index.screen("Anyone"))
+    engine.dispose()
+
+
+def test_a_screening_is_audited_with_who_what_and_the_persons_disclosed(
+    session: Session, settings: Settings, persons: dict[str, ConvictedPerson]
+) -> None:
+    index = WatchlistIndex.load(session, settings)
+    result = {"record_id": None, "matches": index.screen("Oleksandr Kabashnyi")}
+    audit_screening(
+        session,
+        "screen",
+        [result],
+        {"name": "Oleksandr Kabashnyi"},
+        actor="border-officer-7",
+        via="token",
+        role="screener",
+        remote_addr="10.0.0.7",
+    )
+    event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event is not None
+    assert (event.actor, event.action, event.subject) == (
+        "border-officer-7",
+        "screen",
+        {"name": "Oleksandr Kabashnyi"},
+    )
+    assert event.outcome["hits"] == 1
+    assert event.outcome["persons_disclosed"] == [persons["kabashnyi"].id]
+
+
+def test_person_details_carry_status_and_convictions(
+    session: Session, settings: Settings, persons: dict[str, ConvictedPerson]
+) -> None:
+    index = WatchlistIndex.load(session, settings)
+    result = with_person_details(session, {"record_id": "x", "matches": index.screen("Hnylytskyi Oleh")})
+    details = result["matches"][0]["person"]
+    assert details["status"] == "wanted"
+    assert details["primary_name"] == "Гнилицький Олег Петрович"
+    assert overall_decision(result["matches"]) == "hit"
+    assert overall_decision([]) == "no_hit"

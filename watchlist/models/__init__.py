@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and `Base.metadata` see every table."""
 
+from watchlist.models.audit import AuditEvent
 from watchlist.models.persons import (
     ConvictedPerson,
     Conviction,
@@ -14,6 +15,7 @@ from watchlist.models.users import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "ConvictedPerson",
     "Conviction",
     "DatePrecision",
