@@ -39,13 +39,13 @@ def readyz() -> tuple[dict[str, Any], int]:
     try:
         with database().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            current = migrations.current_revision(connection)
+            current = migrations.current_revisions(connection)
     except SQLAlchemyError:
         return {"status": "unavailable", "database": "unreachable"}, 503
-    head = migrations.head_revision()
-    if current != head:
-        return {"status": "unavailable", "database": "not migrated", "revision": current}, 503
-    return {"status": "ok", "revision": current}, 200
+    revisions = sorted(current)
+    if current != migrations.head_revisions():
+        return {"status": "unavailable", "database": "not migrated", "revisions": revisions}, 503
+    return {"status": "ok", "revisions": revisions}, 200
 
 
 def _handle_watchlist_error(error: WatchlistError) -> Response:

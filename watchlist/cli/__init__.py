@@ -75,12 +75,13 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @pass_state
 def db_upgrade(state: CliState, revision: str) -> None:
     """Migrate the database to the newest schema."""
     migrations.upgrade(state.engine, revision)
-    click.echo(f"database at {migrations.head_revision() if revision == 'head' else revision}")
+    with state.engine.connect() as connection:
+        click.echo(f"database at {', '.join(sorted(migrations.current_revisions(connection)))}")
 
 
 @main.command("secret")

@@ -23,15 +23,17 @@ def alembic_config(engine: Engine | None = None, connection: Connection | None =
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to `revision` (the newest by default)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to `revision` (the newest of every branch by default)."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection=connection), revision)
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest revision of each branch (features may add parallel branches until they are merged)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database is at, one per branch."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
