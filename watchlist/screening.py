@@ -31,7 +31,7 @@ NAME_PART_COLUMNS = ("surname", "given_name", "patronymic")
 class IncomingRecord:
     """One record to screen: a name (full, or joined from its parts) and a raw birth date."""
 
-    record_id: str
+    record_id: str | None
     name: str
     birth_date: str | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
@@ -134,30 +134,71 @@ class WatchlistIndex:
         ]
 
 
-def _clean(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+# longer names are not names: refuse them before they reach the matcher
+MAX_NAME_LENGTH = 300
+MAX_FIELD_LENGTH = 200
+# the fields a screening query or an incoming record may carry beside any raw attributes
+QUERY_FIELDS = (
+    "record_id",
+    "name",
+    "full_name",
+    *NAME_PART_COLUMNS,
+    "birth_date",
+    "nationality",
+    "document_number",
+)
 
 
-def incoming_record(row: Mapping[str, Any], row_number: int, file: str | None = None) -> IncomingRecord:
-    """Turn one row of an incoming list into a record, or raise ValidationFailed naming the row and field.
+def _text(
+    row: Mapping[str, Any], key: str, errors: list[FieldError], row_number: int | None, file: str | None
+) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        # a spreadsheet cell formatted as a date
+        return value.date().isoformat()
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        errors.append(FieldError(key, "must be text", row_number, file))
+        return ""
+    text = str(value).strip()
+    limit = MAX_NAME_LENGTH if key in ("name", "full_name", *NAME_PART_COLUMNS) else MAX_FIELD_LENGTH
+    if len(text) > limit:
+        errors.append(FieldError(key, f"is longer than {limit} characters", row_number, file))
+        return ""
+    return text
 
-    The name is `full_name`, or `surname given_name patronymic` joined; `record_id` defaults to the row
-    number, so a list without ids can still be screened and its results told apart.
+
+def incoming_record(
+    row: Mapping[str, Any], row_number: int | None = None, file: str | None = None
+) -> IncomingRecord:
+    """Turn a screening query or one row of an incoming list into a record, or raise ValidationFailed
+    naming the row and every bad field.
+
+    The name is `name` or `full_name`, or `surname given_name patronymic` joined; `record_id` defaults to
+    the row number, so a list without ids can still be screened and its results told apart.
     """
-    name = _clean(row.get("full_name"))
+    errors: list[FieldError] = []
+    texts = {key: _text(row, key, errors, row_number, file) for key in QUERY_FIELDS}
+    name = texts["name"] or texts["full_name"]
     if not name:
-        name = " ".join(part for part in (_clean(row.get(c)) for c in NAME_PART_COLUMNS) if part)
-    if not name:
-        raise ValidationFailed(
-            "record has no name",
-            [FieldError("full_name", "empty (give full_name or surname/given_name)", row_number, file)],
+        name = " ".join(texts[column] for column in NAME_PART_COLUMNS if texts[column])
+    if not name and not errors:
+        errors.append(
+            FieldError("full_name", "empty (give full_name or surname/given_name)", row_number, file)
         )
-    known = {"record_id", "full_name", "birth_date", *NAME_PART_COLUMNS}
+    if errors:
+        raise ValidationFailed("the record cannot be screened", errors)
+    attributes = {key: texts[key] for key in ("nationality", "document_number") if texts[key]}
+    for key, value in row.items():
+        if key not in QUERY_FIELDS and value not in (None, ""):
+            attributes[str(key)] = str(value)[:MAX_FIELD_LENGTH]
+    record_id = texts["record_id"] or (str(row_number) if row_number is not None else None)
     return IncomingRecord(
-        record_id=_clean(row.get("record_id")) or str(row_number),
+        record_id=record_id,
         name=name,
-        birth_date=_clean(row.get("birth_date")) or None,
-        attributes={k: _clean(v) for k, v in row.items() if k not in known and _clean(v)},
+        birth_date=texts["birth_date"] or None,
+        attributes=attributes,
     )
 
 
@@ -324,3 +365,41 @@ def screening_service(app: Flask) -> ScreeningService:
 
 def init_app(app: Flask, sessionmaker: Callable[[], Session], settings: Settings) -> None:
     app.extensions["watchlist.screening"] = ScreeningService(sessionmaker, settings)
+
+
+def screen_records(
+    session: Session,
+    service: ScreeningService,
+    records: Sequence[IncomingRecord],
+    *,
+    action: str,
+    actor: str,
+    via: str,
+    role: str | None = None,
+    remote_addr: str | None = None,
+    language: str = "uk",
+    subject: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Screen records for an official (API or page) and write the audit row; the one way to screen.
+
+    Each result is the screening-result shape with, added, the overall `decision` (hit / possible_hit /
+    no_hit), each candidate's person details, and on a hit the configured instruction. The audit row is
+    written in the caller's transaction: if it cannot be written, the caller must not answer.
+    """
+    results: list[dict[str, Any]] = service.with_index(lambda index: index.screen_records(records))
+    what_to_do = instruction(service.settings, language)
+    for result in results:
+        with_person_details(session, result)
+        result["decision"] = overall_decision(result["matches"])
+        result["instruction"] = what_to_do if result["decision"] != "no_hit" else None
+    if subject is None:
+        subject = {
+            "records": [
+                {"record_id": r.record_id, "name": r.name, "birth_date": r.birth_date, **r.attributes}
+                for r in records
+            ]
+        }
+    audit_screening(
+        session, action, results, subject, actor=actor, via=via, role=role, remote_addr=remote_addr
+    )
+    return results

@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist.db import make_engine
-from watchlist.exc import Unavailable
+from watchlist.exc import Unavailable, ValidationFailed
 from watchlist.models import AuditEvent, ConvictedPerson
 from watchlist.persons import add_person, close_person, find_person, require_person, update_person
 from watchlist.screening import (
     ScreeningService,
     WatchlistIndex,
     audit_screening,
+    incoming_record,
     incoming_records,
     overall_decision,
+    screen_records,
     with_person_details,
 )
 from watchlist.settings import Settings
@@ -200,3 +202,41 @@ def test_person_details_carry_status_and_convictions(
     assert details["primary_name"] == "Гнилицький Олег Петрович"
     assert overall_decision(result["matches"]) == "hit"
     assert overall_decision([]) == "no_hit"
+
+
+def test_screening_an_official_query_adds_details_instruction_and_one_audit_row(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    persons: dict[str, ConvictedPerson],
+) -> None:
+    session.commit()
+    service = ScreeningService(session_factory, settings)
+    records = [
+        incoming_record({"name": "GNILITSKII OLEG", "birth_date": "12.03.1975", "nationality": "RU"}),
+        incoming_record({"surname": "Nobody", "given_name": "Known"}),
+    ]
+    before = session.scalar(select(func.count()).select_from(AuditEvent))
+    hit, miss = screen_records(
+        session, service, records, action="screen", actor="officer-1", via="session", language="en"
+    )
+    assert hit["decision"] == "hit"
+    assert hit["instruction"] == settings.screening_instruction_en
+    assert hit["matches"][0]["person"]["external_id"] == "UA-0002"
+    assert (miss["decision"], miss["instruction"], miss["matches"]) == ("no_hit", None, [])
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == (before or 0) + 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"name": "x" * 301}, "name", "is longer than 300 characters"),
+        ({"name": ["Ivan"]}, "name", "must be text"),
+        ({"name": "Ivan", "birth_date": {"y": 1}}, "birth_date", "must be text"),
+        ({"birth_date": "1975"}, "full_name", "empty (give full_name or surname/given_name)"),
+    ],
+)
+def test_a_bad_query_names_the_field(query: dict[str, Any], field: str, message: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        incoming_record(query)
+    assert [(e.field, e.message) for e in caught.value.details] == [(field, message)]
