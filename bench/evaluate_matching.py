@@ -514,7 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets.append((generated, evaluate_set(generated, engine, settings, args.workers, args.top_k)))
     meta = {
         "run_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end",
         "seed": args.seed,
         "top_k": args.top_k,
         "seconds": round(time.perf_counter() - started, 1),

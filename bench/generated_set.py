@@ -230,8 +230,17 @@ def build_generated_set(
     rng = random.Random(f"{seed}:generated")
     order = sources[:]
     rng.shuffle(order)
-    chosen, holdouts = order[:members], order[members:]
-    member_keys = {person.uk.full().casefold() for person in chosen}
+    # no two members share a name (the same official sits in several lists; see bench/real_set.py)
+    chosen: list[SourcePerson] = []
+    holdouts: list[SourcePerson] = []
+    member_keys: set[str] = set()
+    for person in order:
+        key = person.uk.full().casefold()
+        if len(chosen) < members and key not in member_keys:
+            chosen.append(person)
+            member_keys.add(key)
+        else:
+            holdouts.append(person)
     watchlist = tuple(
         Member(person_id=number, names=(person.uk.full(),), birth_date=dates.iso(person.birth_date))
         for number, person in enumerate(chosen, start=1)
@@ -264,7 +273,7 @@ def build_generated_set(
         "Russian name the evaluation's own table (bench/data/given_names_ru_uk.tsv, "
         "bench/ukrainian_forms.py) "
         "renders in Ukrainian and who have a full birth date; the watchlist lists the Ukrainian verdict form "
-        "(Surname Given Patronymic) with the birth date.",
+        "(Surname Given Patronymic) with the birth date; no two members share a name.",
         f"Each member is queried with {variants_per_member} of the {len(names)} positive categories (round "
         "robin). Name categories carry the birth date (dd.mm.yyyy) half of the time; date categories write "
         "the "

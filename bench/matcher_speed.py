@@ -88,6 +88,8 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "rapidfuzz": rapidfuzz.__version__,
         "platform": platform.platform(),
+        # other work on the machine slows every figure; the load at the start says how busy it was
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -297,7 +299,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         "# Matcher speed",
         "",
         f"Run {result['run_at']} on {machine['cpu']} ({machine['cpus']} CPUs, {machine['memory_gb']} GB), "
-        f"Python {machine['python']}, rapidfuzz {machine['rapidfuzz']}; engine `{result['engine']}`, "
+        f"load average {machine['load_average_1m']} at the start, Python {machine['python']}, "
+        f"rapidfuzz {machine['rapidfuzz']}; engine `{result['engine']}`, "
         "thresholds "
         f"alert {result['thresholds']['alert']} / review {result['thresholds']['review']}.",
         "",
