@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Flask
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
 
 from watchlist import access, screening
 from watchlist.db import Database, make_engine
@@ -39,7 +41,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     init_api(app)
     init_web(app)
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
     return app
+
+
+_request_log = logging.getLogger("watchlist.requests")
+
+
+def _start_timer() -> None:
+    g.started_at = time.perf_counter()
+
+
+def _log_request(response: Response) -> Response:
+    # the path only: query strings carry searched names, and names stay out of application logs
+    elapsed_ms = (time.perf_counter() - g.get("started_at", time.perf_counter())) * 1000
+    _request_log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms)
+    return response
 
 
 def settings_of(app: Flask) -> Settings:

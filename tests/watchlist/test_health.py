@@ -1,3 +1,6 @@
+import logging
+
+import pytest
 from flask.testing import FlaskClient
 
 
@@ -18,3 +21,13 @@ def test_unknown_api_route_answers_the_one_error_shape(client: FlaskClient) -> N
     assert response.status_code == 404
     assert response.json is not None
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_requests_are_logged_without_their_query_string(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="watchlist.requests"):
+        client.get("/healthz?q=Гнилицький")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "watchlist.requests"]
+    assert line.startswith("GET /healthz 200 ")
+    assert "Гнилицький" not in caplog.text

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +106,23 @@ def serve(state: CliState, host: str, port: int) -> None:
     from watchlist.app import create_app
 
     app = create_app(state.settings)
+    # werkzeug's own access log prints query strings, which can carry searched names; the app logs
+    # each request without them (watchlist.requests)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     click.echo(f"serving on http://{host}:{port}", err=True)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+# packages above watchlist in the layers (jobs) plug their commands in through this entry-point group
+COMMANDS_ENTRY_POINTS = "watchlist.commands"
+
+
 def _register_commands() -> None:
     # command modules attach themselves to `main`; imported here so `watchlist --help` lists them
-    from watchlist.cli import persons, screening, users  # noqa: F401
+    from watchlist.cli import lists, persons, screening, users  # noqa: F401
+
+    for plugin in entry_points(group=COMMANDS_ENTRY_POINTS):
+        plugin.load()
 
 
 _register_commands()
