@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -137,6 +138,8 @@ class WatchlistIndex:
 # longer names are not names: refuse them before they reach the matcher
 MAX_NAME_LENGTH = 300
 MAX_FIELD_LENGTH = 200
+# control characters other than tab and newline, and lone surrogates (as persons.py refuses them in names)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # the fields a screening query or an incoming record may carry beside any raw attributes
 QUERY_FIELDS = (
     "record_id",
@@ -162,6 +165,10 @@ def _text(
         errors.append(FieldError(key, "must be text", row_number, file))
         return ""
     text = str(value).strip()
+    if _CONTROL.search(text):
+        # a NUL or a lone surrogate cannot go into the audit row on PostgreSQL; it is bad input, not a 500
+        errors.append(FieldError(key, "contains control characters or broken Unicode", row_number, file))
+        return ""
     limit = MAX_NAME_LENGTH if key in ("name", "full_name", *NAME_PART_COLUMNS) else MAX_FIELD_LENGTH
     if len(text) > limit:
         errors.append(FieldError(key, f"is longer than {limit} characters", row_number, file))

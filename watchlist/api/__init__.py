@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from watchlist import migrations
 from watchlist.access import is_api_request, public
 from watchlist.db import database
-from watchlist.exc import WatchlistError
+from watchlist.exc import Unavailable, WatchlistError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 health = Blueprint("health", __name__)
@@ -48,8 +49,23 @@ def readyz() -> tuple[dict[str, Any], int]:
     return {"status": "ok", "revisions": revisions}, 200
 
 
+# how long a client should wait before asking again when the database or the match index cannot answer
+RETRY_AFTER_SECONDS = 5
+
+
 def _handle_watchlist_error(error: WatchlistError) -> Response:
-    return error_response(error.status, error.code, error.message, [d.to_dict() for d in error.details])
+    response = error_response(error.status, error.code, error.message, [d.to_dict() for d in error.details])
+    if error.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _handle_database_down(error: SQLAlchemyError) -> Response:
+    # the database is unreachable (or its pool exhausted): a client may retry, and must never take the
+    # failure of, say, token authentication before a screening for an answer
+    if not is_api_request():
+        raise error
+    return _handle_watchlist_error(Unavailable("the database cannot be reached right now; try again shortly"))
 
 
 def _handle_http_error(error: HTTPException) -> Response | HTTPException:
@@ -60,9 +76,11 @@ def _handle_http_error(error: HTTPException) -> Response | HTTPException:
 
 
 def init_app(app: Flask) -> None:
-    from watchlist.api import persons  # noqa: F401  (registers the routes)
+    from watchlist.api import openapi, persons, screening  # noqa: F401  (registers the routes)
 
     app.register_blueprint(health)
     app.register_blueprint(api)
     app.register_error_handler(WatchlistError, _handle_watchlist_error)
     app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(PoolTimeout, _handle_database_down)
