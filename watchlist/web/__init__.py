@@ -23,10 +23,11 @@ def _no_store(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from watchlist.web import account, errors, home, navigation  # noqa: F401  (registers the routes)
+    from watchlist.web import account, errors, home, navigation, persons  # noqa: F401  (registers the routes)
 
     i18n.init_app(app)
     navigation.init_app(app)
+    persons.init_app(app)
     app.register_blueprint(web)
     errors.init_app(app)
     app.after_request(_no_store)
