@@ -158,6 +158,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "persons.form.save": "Зберегти",
         "persons.form.cancel": "Скасувати",
         "persons.form.invalid": "Дані не пройшли перевірку: виправте позначені поля.",
+        "persons.form.stale": (
+            "Поки форма була відкрита, запис змінив хтось інший, тож ваші зміни не збережено. "
+            "Перегляньте запис та історію змін; повторне збереження цієї форми перезапише його."
+        ),
         "persons.form.external_id_fixed": "Ідентифікатор не змінюється: за ним особу знаходять імпорти.",
         "persons.saved": "Запис збережено.",
         "persons.unchanged": "Нічого не змінено.",
@@ -320,6 +324,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "persons.form.save": "Save",
         "persons.form.cancel": "Cancel",
         "persons.form.invalid": "The data did not pass validation: correct the fields marked.",
+        "persons.form.stale": (
+            "Someone else changed this record while the form was open, so your changes were not saved. "
+            "Look at the record and its history; saving this form again will overwrite it."
+        ),
         "persons.form.external_id_fixed": "The identifier cannot change: imports find the person by it.",
         "persons.saved": "The record has been saved.",
         "persons.unchanged": "Nothing changed.",
@@ -587,9 +595,16 @@ class PersonForm:
     values: dict[str, str]
     convictions: list[dict[str, str]]
     errors: dict[str, list[str]]
+    # the record's last change when the editor opened the form (see `persons_edit`)
+    revision: str = ""
 
     def error_list(self) -> list[str]:
         return [message for messages in self.errors.values() for message in messages]
+
+
+def record_revision(person: ConvictedPerson) -> str:
+    """A token that changes whenever the person does: the id of his latest change row."""
+    return str(max((change.id for change in person.changes), default=0))
 
 
 def _blank_conviction() -> dict[str, str]:
@@ -689,13 +704,22 @@ def persons_edit(person_id: int) -> Response | tuple[str, int]:
     session = get_session()
     person = get_person(session, person_id)
     if request.method == "GET":
-        return _render_form(_form_of(person_input(person).to_mapping()), person)
+        form = _form_of(person_input(person).to_mapping())
+        form.revision = record_revision(person)
+        return _render_form(form, person)
     form, mapping = _read_form(request.form, person.external_id)
+    form.revision = request.form.get("revision", "")
     if request.form.get("more"):
         return _render_form(form, person)
     parsed = parse_person(mapping)
     if isinstance(parsed, list):
         return _render_form(_with_errors(form, parsed), person, 422)
+    # Two editors with the same record open: the second save must not silently undo the first. The form
+    # carries the record's last change; when the record moved on, the editor is told and may save again.
+    if form.revision != record_revision(person):
+        form.errors["revision"] = [i18n.gettext("persons.form.stale")]
+        form.revision = record_revision(person)
+        return _render_form(form, person, 409)
     changed = update_person(session, person, parsed, _principal().username)
     session.commit()
     flash("persons.saved" if changed else "persons.unchanged")

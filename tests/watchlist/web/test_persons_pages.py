@@ -8,6 +8,7 @@ import html
 import io
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ from werkzeug.test import TestResponse
 from watchlist.access import SESSION_CSRF_TOKEN, SESSION_USER_ID
 from watchlist.exc import FieldError
 from watchlist.models import AuditEvent, ConvictedPerson, NameKind, PersonStatus, Role, User
-from watchlist.persons import add_person, import_persons, parse_person, require_person
+from watchlist.persons import (
+    add_person,
+    import_persons,
+    parse_person,
+    person_input,
+    require_person,
+    update_person,
+)
 from watchlist.web.persons import MESSAGES, error_message
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "persons"
@@ -96,6 +104,15 @@ def person_form(**fields: str) -> dict[str, str]:
     }
     form.update(fields)
     return form
+
+
+def revision_of(client: FlaskClient, person_id: int) -> str:
+    """The record's revision as the edit form carries it."""
+    found = re.search(
+        r'name="revision" value="(\d+)"', client.get(f"/persons/{person_id}/edit").get_data(as_text=True)
+    )
+    assert found, "the edit form carries no revision"
+    return found.group(1)
 
 
 def stored(session: Session, external_id: str) -> ConvictedPerson | None:
@@ -418,6 +435,7 @@ def test_an_edit_is_saved_and_shows_in_the_history(
             "convictions-0-in_absentia": "yes",
         },
     )
+    form["revision"] = revision_of(client, person.id)
     response = client.post(f"/persons/{person.id}/edit", data=form)
     assert response.status_code == 302
     again = stored(session, "FX-0001")
@@ -434,6 +452,7 @@ def test_an_edit_is_saved_and_shows_in_the_history(
     assert "Написання в документах : HNYLYTSKYI OLEH → HNYLYTSKYI OLEH; GNILITSKII OLEG" in text
 
     # the same form again changes nothing and says so
+    form["revision"] = revision_of(client, person.id)
     client.post(f"/persons/{person.id}/edit", data=form)
     assert "Нічого не змінено." in page_text(client.get(f"/persons/{person.id}"))
     assert len(stored(session, "FX-0001").changes) == 2  # type: ignore[union-attr]
@@ -445,11 +464,39 @@ def test_an_edit_with_bad_input_keeps_the_record(
     person = hnylytskyi(session)
     sign_in(Role.ADMIN)
     response = client.post(
-        f"/persons/{person.id}/edit", data=person_form(full_name="Гнилицький Олег", birth_date="2999")
+        f"/persons/{person.id}/edit",
+        data=person_form(
+            full_name="Гнилицький Олег", birth_date="2999", revision=revision_of(client, person.id)
+        ),
     )
     assert response.status_code == 422
     assert field_error(response, "birth_date") == ["дата в майбутньому"]
     assert stored(session, "FX-0001").primary_name == "Гнилицький Олег Петрович"  # type: ignore[union-attr]
+
+
+def test_an_edit_does_not_silently_undo_a_change_made_meanwhile(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    person = hnylytskyi(session)
+    sign_in(Role.EDITOR, username="editor-slow")
+    opened = revision_of(client, person.id)
+    # another editor changes the record while the form is open
+    update_person(session, person, replace(person_input(person), citizenship="RU"), "editor-fast")
+    session.commit()
+    form = person_form(full_name="Гнилицький Олег Петрович", citizenship="UA", notes="mine", revision=opened)
+    response = client.post(f"/persons/{person.id}/edit", data=form)
+    assert response.status_code == 409
+    assert "запис змінив хтось інший, тож ваші зміни не збережено" in page_text(response)
+    assert ">mine</textarea>" in response.get_data(as_text=True)  # what he typed is kept
+    again = stored(session, "FX-0001")
+    assert again is not None and again.citizenship == "RU" and again.notes is None
+    # having been told, the editor may save his version over the other
+    fresh = re.search(r'name="revision" value="(\d+)"', response.get_data(as_text=True))
+    assert fresh is not None and fresh.group(1) != opened
+    response = client.post(f"/persons/{person.id}/edit", data={**form, "revision": fresh.group(1)})
+    assert response.status_code == 302
+    again = stored(session, "FX-0001")
+    assert again is not None and again.citizenship == "UA" and again.notes == "mine"
 
 
 # --- close -----------------------------------------------------------------------------------------------
