@@ -1,6 +1,8 @@
 """All models, imported here so Alembic and `Base.metadata` see every table."""
 
+from watchlist.models.alerts import Alert
 from watchlist.models.audit import AuditEvent
+from watchlist.models.incoming import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, SourceState
 from watchlist.models.persons import (
     ConvictedPerson,
     Conviction,
@@ -11,19 +13,29 @@ from watchlist.models.persons import (
     PersonStatus,
     WatchlistRevision,
 )
+from watchlist.models.runs import Run, RunKind, RunStatus
 from watchlist.models.users import ApiToken, Role, User
 
 __all__ = [
+    "Alert",
     "ApiToken",
     "AuditEvent",
     "ConvictedPerson",
     "Conviction",
     "DatePrecision",
+    "Delivery",
+    "DeliveryStatus",
     "NameKind",
     "PersonChange",
     "PersonName",
     "PersonStatus",
+    "QuarantinedRow",
+    "ReceivedRecord",
     "Role",
+    "Run",
+    "RunKind",
+    "RunStatus",
+    "SourceState",
     "User",
     "WatchlistRevision",
 ]

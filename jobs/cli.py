@@ -1,0 +1,170 @@
+"""`watchlist lists import`, `watchlist lists fetch` and `watchlist sources check`.
+
+jobs sit above watchlist in the layers, so watchlist cannot import these; the `watchlist.commands`
+entry point of the package names this module and `watchlist.cli` loads it, and it attaches the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jobs.sources.config import FolderTransport, HttpTransport, Source, SourcesConfig, load_sources
+from jobs.sources.fetch import Fetcher, FetchFailed
+from jobs.sources.receive import DEFAULT_SETTLE_SECONDS, Received, fetch_source, import_file
+from watchlist.cli import CliState, main, pass_state
+from watchlist.cli.lists import lists_group
+from watchlist.exc import ConfigError
+from watchlist.models import RunStatus
+
+sources_file_option = click.option(
+    "--sources-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The sources file [default: $WATCHLIST_SOURCES_FILE, else config/sources.toml].",
+)
+
+
+def _report(received: Received) -> list[str]:
+    lines: list[str] = []
+    report = received.report
+    if received.fetched is not None and received.fetched.not_modified:
+        lines.append(f"{received.run.source}: not modified since the last fetch (304); nothing to do")
+    elif report is not None:
+        delivery = report.delivery
+        if report.duplicate:
+            lines.append(
+                f"{delivery.source}: the same bytes were received before as delivery {delivery.id} "
+                f"({delivery.status.value}); nothing changed"
+            )
+        elif report.quarantined:
+            lines.append(
+                f"{delivery.source}: delivery {delivery.id} QUARANTINED: {delivery.reason}; "
+                f"the previous data stays in use"
+            )
+        else:
+            lines.append(
+                f"{delivery.source}: delivery {delivery.id} accepted: {delivery.rows_total} rows, "
+                f"{delivery.rows_stored} stored ({report.new} new, {report.changed} changed), "
+                f"{delivery.rows_unchanged} unchanged, {delivery.rows_quarantined} quarantined"
+                + (f" (see `watchlist lists quarantine {delivery.id}`)" if delivery.rows_quarantined else "")
+            )
+    match = received.match_run
+    if match is not None:
+        counts = match.counts
+        lines.append(
+            f"matching: {counts.get('records_matched', 0)} records matched, "
+            f"{counts.get('alerts_raised', 0)} alerts raised"
+            + (
+                f" ({counts['alerts_existing']} pairs alerted before)"
+                if counts.get("alerts_existing")
+                else ""
+            )
+        )
+    return lines
+
+
+def _finish(outcome: list[Received]) -> None:
+    for received in outcome:
+        for line in _report(received):
+            click.echo(line)
+    quarantined = [r for r in outcome if r.run.status is RunStatus.QUARANTINED]
+    if quarantined:
+        raise click.ClickException(f"{len(quarantined)} delivery(ies) quarantined whole; see above")
+
+
+@lists_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", "source_name", required=True, help="The declared source the file comes from.")
+@sources_file_option
+@pass_state
+def lists_import(state: CliState, file: Path, source_name: str, sources_file: Path | None) -> None:
+    """Receive FILE as a delivery of a source, store its records, and match the new and changed ones.
+
+    Rows that fail validation are kept in quarantine; a file that looks wrong (HTML, empty, far smaller
+    than the last) is quarantined whole and the command exits with status 1.
+    """
+    source = load_sources(sources_file).get(source_name)
+    _finish([import_file(state.sessionmaker, state.settings, source, file)])
+
+
+@lists_group.command("fetch")
+@click.argument("name")
+@click.option(
+    "--settle-seconds",
+    default=DEFAULT_SETTLE_SECONDS,
+    show_default=True,
+    type=float,
+    help="Drop folders: skip files changed more recently than this (they may still be being written).",
+)
+@sources_file_option
+@pass_state
+def lists_fetch(state: CliState, name: str, settle_seconds: float, sources_file: Path | None) -> None:
+    """Fetch source NAME (its URL, or the new files in its drop folder), store it, match what is new."""
+    config = load_sources(sources_file)
+    outcome = fetch_source(
+        state.sessionmaker, state.settings, config, config.get(name), settle_seconds=settle_seconds
+    )
+    if not outcome.received:
+        click.echo(f"{name}: no new files")
+    _finish(outcome.received)
+
+
+@main.group("sources")
+def sources_group() -> None:
+    """The incoming-list sources declared in the sources file."""
+
+
+def _check(config: SourcesConfig, source: Source, offline: bool) -> list[str]:
+    problems: list[str] = []
+    transport = source.transport
+    if isinstance(transport, HttpTransport):
+        try:
+            transport.secret_values()
+        except ConfigError as error:
+            problems.append(str(error))
+        if not offline and not problems:
+            fetcher = Fetcher(transport, source.limits, config.allow_plain_http_loopback)
+            try:
+                status, url, content_type = fetcher.probe()
+            except FetchFailed as error:
+                problems.append(f"unreachable: {error}")
+            else:
+                if status >= 400:
+                    problems.append(f"{url} answered {status}")
+                elif content_type and content_type.split(";")[0].strip() == "text/html":
+                    problems.append(f"{url} serves an HTML page (text/html), not a list")
+    elif isinstance(transport, FolderTransport) and not transport.path.is_dir():
+        problems.append(f"drop folder {transport.path} does not exist")
+    return problems
+
+
+def _describe(source: Source) -> str:
+    transport = source.transport
+    where = (
+        f"{transport.url} (hosts: {', '.join(sorted(transport.hosts))})"
+        if isinstance(transport, HttpTransport)
+        else f"folder {transport.path}"
+    )
+    trigger = source.trigger()
+    schedule = f"schedule {source.schedule!r}" if trigger else "no schedule"
+    return f"{source.name}: {source.kind} list, {source.format}, {where}, {schedule}"
+
+
+@sources_group.command("check")
+@click.option("--offline", is_flag=True, help="Check the file and the environment only; do not reach out.")
+@sources_file_option
+def sources_check(offline: bool, sources_file: Path | None) -> None:
+    """Check the sources file, the environment variables it names, and that every source answers."""
+    config = load_sources(sources_file)
+    if not config.sources:
+        raise click.ClickException("no sources declared (config/sources.toml or $WATCHLIST_SOURCES_FILE)")
+    failed = 0
+    for source in config.sources.values():
+        problems = _check(config, source, offline)
+        click.echo(("FAIL " if problems else "ok   ") + _describe(source))
+        for problem in problems:
+            click.echo(f"     {problem}")
+        failed += bool(problems)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(config.sources)} source(s) failed the check")

@@ -1,0 +1,1 @@
+"""Incoming-list sources: their configuration, fetching them over HTTPS or from a drop folder, parsing."""

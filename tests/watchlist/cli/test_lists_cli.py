@@ -1,0 +1,241 @@
+"""`watchlist lists import`, `lists deliveries`, `lists quarantine` and `watchlist runs` as an operator
+types them, on the demo watchlist and the demo incoming lists."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+
+from watchlist import migrations
+from watchlist.db import make_engine
+from watchlist.demo import INCOMING
+from watchlist.models import Alert, ConvictedPerson, ReceivedRecord
+
+Invoke = Callable[..., Result]
+
+SOURCES = """
+[sources.pow_registry]
+kind = "pow"
+format = "csv"
+folder = "{drop}"
+
+[sources.small_list]
+kind = "pow"
+format = "csv"
+folder = "{drop}"
+limits = {{ max_bytes = 64 }}
+
+[sources.border_log]
+kind = "border"
+format = "csv"
+folder = "{drop}"
+"""
+
+
+def _invoke(database: str, sources: Path, *args: str) -> Result:
+    from watchlist.cli import main
+
+    env = {
+        "WATCHLIST_SECRET_KEY": "cli-test-secret-key-0123456789",
+        "WATCHLIST_DEMO_PASSWORD": "demo password 1",
+        "WATCHLIST_SOURCES_FILE": str(sources),
+    }
+    return CliRunner(env=env).invoke(main, ["--database-url", database, *args])
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo watchlist, built once and copied for each test."""
+    folder = tmp_path_factory.mktemp("lists-demo")
+    path = folder / "demo.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    result = _invoke(url, folder / "no-sources.toml", "demo")
+    assert result.exit_code == 0, result.output
+    with engine.connect() as connection:
+        # fold the write-ahead log into the file, so a copy of the file alone holds everything
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def workspace(demo_database: Path, tmp_path: Path) -> tuple[str, Path]:
+    """A copy of the demo database (the commands commit, so not the test transaction) and a sources file
+    declaring the demo lists, with a drop folder."""
+    database = tmp_path / "lists.db"
+    shutil.copyfile(demo_database, database)
+    sources = tmp_path / "sources.toml"
+    (tmp_path / "drop").mkdir()
+    sources.write_text(SOURCES.format(drop=tmp_path / "drop"), encoding="utf-8")
+    return f"sqlite:///{database}", sources
+
+
+@pytest.fixture
+def invoke(workspace: tuple[str, Path]) -> Invoke:
+    return lambda *args: _invoke(*workspace, *args)
+
+
+def import_demo(invoke: Invoke, file: str, source: str) -> Result:
+    result = invoke("lists", "import", str(INCOMING / file), "--source", source)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def alerted_pairs(database: str) -> set[tuple[str, str]]:
+    engine = make_engine(database)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(ReceivedRecord.record_id, ConvictedPerson.external_id)
+            .join(Alert, Alert.record_id == ReceivedRecord.id)
+            .join(ConvictedPerson, ConvictedPerson.id == Alert.person_id)
+        ).all()
+    engine.dispose()
+    return {(record_id, external_id) for record_id, external_id in rows}
+
+
+def expected_pairs(file: str) -> set[tuple[str, str]]:
+    with (INCOMING / "expected_matches.csv").open(encoding="utf-8") as handle:
+        return {
+            (row["record_id"], row["external_id"])
+            for row in csv.DictReader(handle)
+            if row["file"] == file and row["external_id"]
+        }
+
+
+def test_importing_the_demo_pow_registry_stores_it_and_alerts_every_expected_person(
+    invoke: Invoke, workspace: tuple[str, Path]
+) -> None:
+    result = invoke("lists", "import", str(INCOMING / "pow_registry.csv"), "--source", "pow_registry")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("pow_registry: delivery 1 accepted: 15 rows, 15 stored (15 new, 0 changed)")
+    assert lines[1].startswith("matching: 15 records matched, 10 alerts raised")
+    pairs = alerted_pairs(workspace[0])
+    assert pairs == expected_pairs("pow_registry.csv")
+
+
+def test_importing_the_same_file_again_changes_nothing_and_alerts_nobody_twice(
+    invoke: Invoke, workspace: tuple[str, Path]
+) -> None:
+    assert (
+        invoke("lists", "import", str(INCOMING / "border_log.csv"), "--source", "border_log").exit_code == 0
+    )
+    before = alerted_pairs(workspace[0])
+    again = invoke("lists", "import", str(INCOMING / "border_log.csv"), "--source", "border_log")
+    assert again.exit_code == 0, again.output
+    assert "the same bytes were received before as delivery 1 (accepted); nothing changed" in again.output
+    assert "matching" not in again.output
+    assert alerted_pairs(workspace[0]) == before
+    assert expected_pairs("border_log.csv") <= before
+
+
+def test_a_changed_record_is_matched_again_without_a_second_alert_for_the_same_pair(
+    invoke: Invoke, workspace: tuple[str, Path], tmp_path: Path
+) -> None:
+    original = (INCOMING / "pow_registry.csv").read_text(encoding="utf-8")
+    assert (
+        invoke("lists", "import", str(INCOMING / "pow_registry.csv"), "--source", "pow_registry").exit_code
+        == 0
+    )
+    changed = tmp_path / "pow_registry_next.csv"
+    changed.write_text(original.replace("Camp 5", "Camp 6"), encoding="utf-8")
+    result = invoke("lists", "import", str(changed), "--source", "pow_registry")
+    assert result.exit_code == 0, result.output
+    assert "(0 new, 3 changed)" in result.output
+    assert "matching: 3 records matched, 0 alerts raised (3 pairs alerted before)" in result.output
+    assert alerted_pairs(workspace[0]) == expected_pairs("pow_registry.csv")
+
+
+def test_bad_rows_go_to_quarantine_and_the_operator_can_read_them(invoke: Invoke, tmp_path: Path) -> None:
+    file = tmp_path / "pow.csv"
+    file.write_text(
+        "record_id,full_name,birth_date\nP-1,Олег Гнилицький,1993\nP-2,,1990\nP-3," + "Я" * 301 + ",1990\n",
+        encoding="utf-8",
+    )
+    result = invoke("lists", "import", str(file), "--source", "pow_registry")
+    assert result.exit_code == 0, result.output
+    assert "3 rows, 1 stored (1 new, 0 changed), 0 unchanged, 2 quarantined" in result.output
+    assert "see `watchlist lists quarantine 1`" in result.output
+    kept = [json.loads(line) for line in invoke("lists", "quarantine", "1").output.splitlines()]
+    assert [(row["row"], row["errors"][0]["field"]) for row in kept] == [(3, "full_name"), (4, "full_name")]
+    assert kept[0]["cells"]["record_id"] == "P-2"
+
+
+def test_an_html_page_is_quarantined_whole_the_data_stays_and_operators_see_why(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    assert (
+        invoke("lists", "import", str(INCOMING / "pow_registry.csv"), "--source", "pow_registry").exit_code
+        == 0
+    )
+    page = tmp_path / "pow.csv"
+    page.write_text("<!DOCTYPE html><html><body>Service unavailable</body></html>", encoding="utf-8")
+    result = invoke("lists", "import", str(page), "--source", "pow_registry")
+    assert result.exit_code == 1
+    assert "pow_registry: delivery 2 QUARANTINED: pow.csv is an HTML page, not a list" in result.output
+    assert "the previous data stays in use" in result.output
+
+    deliveries = invoke("lists", "deliveries", "--json").output.splitlines()
+    newest = json.loads(deliveries[0])
+    assert (newest["status"], newest["reason"]) == ("quarantined", "pow.csv is an HTML page, not a list")
+    assert json.loads(deliveries[1])["rows_total"] == 15
+
+    runs = [json.loads(line) for line in invoke("runs", "--json").output.splitlines()]
+    assert [(run["kind"], run["status"]) for run in runs] == [
+        ("import", "quarantined"),
+        ("match", "succeeded"),
+        ("import", "succeeded"),
+    ]
+    assert runs[1]["counts"]["alerts_raised"] == 10
+    assert all(run["finished_at"] for run in runs)
+    text = invoke("runs").output
+    assert "import pow_registry" in text and "quarantined" in text
+
+
+def test_an_unknown_source_is_one_clear_error(invoke: Invoke) -> None:
+    unknown = invoke("lists", "import", str(INCOMING / "pow_registry.csv"), "--source", "nowhere")
+    assert unknown.exit_code == 1
+    assert (
+        "unknown source 'nowhere'" in unknown.output
+        and "border_log, pow_registry, small_list" in unknown.output
+    )
+    assert "Traceback" not in unknown.output
+
+
+def test_a_file_that_is_not_a_list_is_quarantined_and_one_too_large_fails_the_run(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    odd = tmp_path / "scan.csv"
+    odd.write_bytes(b"%PDF-1.4\n")
+    quarantined = invoke("lists", "import", str(odd), "--source", "pow_registry")
+    assert quarantined.exit_code == 1
+    assert "scan.csv holds no records" in quarantined.output
+    size = (INCOMING / "pow_registry.csv").stat().st_size
+    failed = invoke("lists", "import", str(INCOMING / "pow_registry.csv"), "--source", "small_list")
+    assert failed.exit_code == 1
+    assert f"pow_registry.csv: {size} bytes, more than the 64 allowed" in failed.output
+    runs = [json.loads(line) for line in invoke("runs", "--json").output.splitlines()]
+    assert [(run["status"], run["delivery_id"]) for run in runs] == [("failed", None), ("quarantined", 1)]
+    assert "more than the 64 allowed" in runs[0]["error"]
+
+
+def test_a_drop_folder_source_takes_the_files_not_received_before(
+    invoke: Invoke, workspace: tuple[str, Path]
+) -> None:
+    drop = workspace[1].parent / "drop"
+    (drop / "border_log.csv").write_bytes((INCOMING / "border_log.csv").read_bytes())
+    first = invoke("lists", "fetch", "border_log", "--settle-seconds", "0")
+    assert first.exit_code == 0, first.output
+    assert "border_log: delivery 1 accepted: 11 rows" in first.output
+    second = invoke("lists", "fetch", "border_log", "--settle-seconds", "0")
+    assert "received before as delivery 1" in second.output
+    assert alerted_pairs(workspace[0]) >= expected_pairs("border_log.csv")

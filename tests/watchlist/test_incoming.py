@@ -1,0 +1,188 @@
+"""Storing deliveries of incoming lists: records keyed per source, quarantine of bad rows and of whole
+deliveries that look wrong, and re-deliveries that change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from watchlist.incoming import (
+    content_problem,
+    finish_run,
+    mark_matched,
+    quarantined_rows,
+    receive_delivery,
+    recent_runs,
+    records_to_match,
+    start_run,
+)
+from watchlist.models import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, RunKind, RunStatus
+
+Rows = list[tuple[int, dict[str, Any]]]
+
+
+def pow_rows(count: int = 4, start: int = 1) -> Rows:
+    return [
+        (
+            number + 1,
+            {"record_id": f"POW-{number:03}", "full_name": f"Особа Номер{number}", "birth_date": "1990"},
+        )
+        for number in range(start, start + count)
+    ]
+
+
+def receive(session: Session, rows: Rows | None, content: bytes | None = None, **kwargs: Any) -> Any:
+    content = content if content is not None else repr(rows).encode()
+    return receive_delivery(session, "pow", "pow.csv", content, rows, **kwargs)
+
+
+def table_counts(session: Session) -> tuple[int, int, int]:
+    return (
+        session.scalar(select(func.count()).select_from(Delivery)) or 0,
+        session.scalar(select(func.count()).select_from(ReceivedRecord)) or 0,
+        session.scalar(select(func.count()).select_from(QuarantinedRow)) or 0,
+    )
+
+
+def test_a_delivery_stores_its_records_keyed_by_source_and_record_id(session: Session) -> None:
+    report = receive(session, pow_rows(4))
+    delivery = report.delivery
+    assert delivery.status is DeliveryStatus.ACCEPTED
+    assert (
+        delivery.rows_total,
+        delivery.rows_stored,
+        delivery.rows_unchanged,
+        delivery.rows_quarantined,
+    ) == (
+        4,
+        4,
+        0,
+        0,
+    )
+    assert len(delivery.checksum) == 64
+    keys = session.scalars(select(ReceivedRecord.record_key).order_by(ReceivedRecord.record_key)).all()
+    assert keys == ["POW-001", "POW-002", "POW-003", "POW-004"]
+    # the same record id from another source is another record
+    receive_delivery(
+        session, "border", "border.csv", b"other", [(2, {"record_id": "POW-001", "full_name": "X Y"})]
+    )
+    assert session.scalar(select(func.count()).select_from(ReceivedRecord)) == 5
+
+
+def test_the_same_delivery_received_again_changes_nothing(session: Session) -> None:
+    rows = pow_rows(3)
+    first = receive(session, rows)
+    before = table_counts(session)
+    again = receive(session, rows)
+    assert again.duplicate
+    assert again.delivery.id == first.delivery.id
+    assert table_counts(session) == before
+    assert again.counts()["rows_stored"] == 0
+
+
+def test_only_new_and_changed_records_wait_for_matching(session: Session) -> None:
+    receive(session, pow_rows(3))
+    mark_matched(session, records_to_match(session, "pow"))
+    assert records_to_match(session, "pow") == []
+    rows = pow_rows(3)
+    rows[1][1]["full_name"] = "Особа Змінена"
+    rows.append((5, {"record_id": "POW-009", "full_name": "Особа Нова"}))
+    report = receive(session, rows)
+    assert (report.new, report.changed, report.delivery.rows_unchanged) == (1, 1, 2)
+    waiting = {record.record_key: record.name for record in records_to_match(session, "pow")}
+    assert waiting == {"POW-002": "Особа Змінена", "POW-009": "Особа Нова"}
+
+
+def test_records_without_ids_are_keyed_by_their_content(session: Session) -> None:
+    rows: Rows = [
+        (2, {"full_name": "Іван Петренко", "birth_date": "1980"}),
+        (3, {"full_name": "Петро Іваненко"}),
+    ]
+    receive(session, rows)
+    keys = session.scalars(select(ReceivedRecord.record_key)).all()
+    assert len(keys) == 2 and all(key.startswith("sha256:") for key in keys)
+    # the same people in another file (other row numbers, other spacing) are the same records
+    report = receive(
+        session,
+        [(7, {"full_name": "Петро Іваненко "}), (9, {"full_name": "Іван Петренко", "birth_date": "1980"})],
+        content=b"second file",
+    )
+    assert (report.new, report.delivery.rows_unchanged) == (0, 2)
+
+
+def test_rows_that_fail_validation_are_kept_in_quarantine_with_their_reasons(session: Session) -> None:
+    rows: Rows = [
+        *pow_rows(2),
+        (4, {"record_id": "POW-100", "full_name": ""}),
+        (5, {"record_id": "POW-101", "full_name": "Я" * 301}),
+        (6, {"record_id": "POW-001", "full_name": "Інша Особа"}),
+    ]
+    report = receive(session, rows)
+    assert (report.delivery.rows_stored, report.delivery.rows_quarantined) == (2, 3)
+    kept = quarantined_rows(session, report.delivery.id)
+    assert [row.row_number for row in kept] == [4, 5, 6]
+    assert kept[0].cells == {"record_id": "POW-100", "full_name": ""}
+    assert kept[0].errors[0]["field"] == "full_name"
+    assert "longer than 300" in kept[1].errors[0]["message"]
+    assert "record_id POW-001 appears again (row 2)" in kept[2].errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "rows", "reason"),
+    [
+        (b"<!DOCTYPE html><html><body>Maintenance</body></html>", pow_rows(2), "is an HTML page"),
+        (b"\xef\xbb\xbf  <html><head></head></html>", pow_rows(2), "is an HTML page"),
+        (b"", [], "is empty"),
+        (b"record_id,full_name\n", [], "holds no records"),
+    ],
+)
+def test_a_delivery_that_looks_wrong_is_quarantined_whole_and_the_previous_data_stays(
+    session: Session, content: bytes, rows: Rows, reason: str
+) -> None:
+    receive(session, pow_rows(4))
+    records_before = session.scalars(select(ReceivedRecord.name).order_by(ReceivedRecord.id)).all()
+    report = receive(session, rows, content=content)
+    assert report.quarantined
+    assert report.delivery.reason is not None and reason in report.delivery.reason
+    assert session.scalars(select(ReceivedRecord.name).order_by(ReceivedRecord.id)).all() == records_before
+
+
+def test_a_delivery_far_smaller_than_the_last_good_one_is_quarantined(session: Session) -> None:
+    receive(session, pow_rows(10))
+    shrunk = receive(session, pow_rows(4), max_shrink=0.5)
+    assert shrunk.quarantined
+    assert "has 4 rows, more than 50% fewer than the 10" in (shrunk.delivery.reason or "")
+    # compared with the last accepted delivery, not the quarantined one
+    fine = receive(session, pow_rows(6), max_shrink=0.5)
+    assert not fine.quarantined
+
+
+def test_a_problem_found_by_the_parser_quarantines_the_delivery_with_a_sample(session: Session) -> None:
+    report = receive(session, None, content=b'{"records": [ {"id": 1', problem="is not valid JSON")
+    assert report.quarantined
+    assert report.delivery.reason == "pow.csv is not valid JSON"
+    assert report.delivery.sample == '{"records": [ {"id": 1'
+
+
+def test_content_problem_tells_html_from_data() -> None:
+    assert content_problem(b"record_id,full_name\n1,X Y\n") is None
+    assert (
+        content_problem(b"[]", "text/html; charset=utf-8")
+        == "is an HTML page (Content-Type text/html), not a list"
+    )
+    assert content_problem("<html>".encode("utf-16")) == "is an HTML page, not a list"
+    assert content_problem(b" \n\t") == "is empty"
+
+
+def test_a_run_is_recorded_when_it_starts_and_when_it_ends(session: Session) -> None:
+    run = start_run(session, RunKind.IMPORT, "pow")
+    assert run.status is RunStatus.RUNNING and run.finished_at is None
+    finish_run(session, run, RunStatus.FAILED, {"rows_total": 0}, error="pow.csv: cannot be read")
+    latest = recent_runs(session, "pow", limit=1)[0]
+    assert latest.id == run.id
+    assert latest.status is RunStatus.FAILED
+    assert latest.finished_at is not None and latest.finished_at >= latest.started_at
+    assert latest.error == "pow.csv: cannot be read"

@@ -1,0 +1,60 @@
+"""Alerts operations: raise one alert per (person, incoming record) pair, never two."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from watchlist.models import Alert
+
+
+def raise_alert(
+    session: Session,
+    *,
+    person_id: int,
+    record_id: int,
+    score: float,
+    decision: str,
+    explanation: Mapping[str, Any],
+    run_id: int | None = None,
+) -> tuple[Alert, bool]:
+    """Raise an alert for a person found in an incoming record, unless that pair has one already;
+    returns the pair's alert and whether it is new.
+
+    An existing alert is left as it is, whatever its status: a pair dismissed by an officer stays
+    dismissed when the record is matched again.
+    """
+    existing = session.scalars(
+        select(Alert).where(Alert.person_id == person_id, Alert.record_id == record_id)
+    ).one_or_none()
+    if existing is not None:
+        return existing, False
+    alert = Alert(
+        person_id=person_id,
+        record_id=record_id,
+        score=score,
+        decision=decision,
+        explanation=dict(explanation),
+        status="new",
+        run_id=run_id,
+    )
+    try:
+        # a savepoint: a run in another process may raise the same pair between our look-up and insert
+        with session.begin_nested():
+            session.add(alert)
+    except IntegrityError:
+        return session.scalars(
+            select(Alert).where(Alert.person_id == person_id, Alert.record_id == record_id)
+        ).one(), False
+    return alert, True
+
+
+def alerts_for_records(session: Session, record_ids: list[int]) -> list[Alert]:
+    """The alerts raised on the given incoming records, oldest first."""
+    if not record_ids:
+        return []
+    return list(session.scalars(select(Alert).where(Alert.record_id.in_(record_ids)).order_by(Alert.id)))
