@@ -457,6 +457,21 @@ def _principal() -> Principal:
     return principal
 
 
+def _audit(action: str, subject: Mapping[str, Any], outcome: Mapping[str, Any]) -> None:
+    """Write the audit row of a consultation by the caller of this request, in its transaction."""
+    principal = _principal()
+    record_event(
+        get_session(),
+        action,
+        actor=principal.username,
+        via=principal.via,
+        role=principal.role,
+        remote_addr=request.remote_addr,
+        subject=subject,
+        outcome=outcome,
+    )
+
+
 def _can_edit() -> bool:
     principal = current_principal()
     return principal is not None and principal.role in WRITERS
@@ -473,20 +488,31 @@ def _page_number(raw: str | None) -> int:
 @web.get("/persons")
 @allow(*READERS)
 def persons_search() -> tuple[str, int]:
-    """Search the watchlist by a part of any name, in any script, and by status, a page at a time."""
+    """Search the watchlist by a part of any name, in any script, and by status, a page at a time.
+
+    A search is a consultation too (who looked for whom, and which persons the page showed): it writes an
+    audit row, and the page is not shown if that row cannot be written.
+    """
     q = request.args.get("q", "")
     raw_status = request.args.get("status", "")
     status = PersonStatus(raw_status) if raw_status in {s.value for s in PersonStatus} else None
     page = _page_number(request.args.get("page"))
     errors: dict[str, list[str]] = {}
+    session = get_session()
     try:
-        result = list_persons(get_session(), page, PER_PAGE, status, q)
+        result = list_persons(session, page, PER_PAGE, status, q)
     except ValidationFailed as failure:
         for error in failure.details:
             errors.setdefault(error.field, []).append(error_message(error))
         result = None
+    if result is not None:
+        _audit(
+            "person_search",
+            subject={"q": q, "status": status.value if status else None, "page": page},
+            outcome={"total": result.total, "persons_disclosed": [person.id for person in result.items]},
+        )
     pages = max(1, -(-result.total // PER_PAGE)) if result else 1
-    return render_template(
+    body = render_template(
         "persons_search.html",
         q=q,
         status=status.value if status else "",
@@ -495,7 +521,9 @@ def persons_search() -> tuple[str, int]:
         pages=pages,
         errors=errors,
         can_edit=_can_edit(),
-    ), 422 if errors else 200
+    )
+    session.commit()
+    return body, 422 if errors else 200
 
 
 # --- detail -----------------------------------------------------------------------------------------------
@@ -510,8 +538,8 @@ class ChangeLine:
     after: str
 
 
-def _value_text(value: Any) -> str:
-    """A value of a change row as one line of text."""
+def _value_text(value: Any, field: str = "") -> str:
+    """A value of field `field` in a change row as one line of text."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
@@ -529,7 +557,7 @@ def _value_text(value: Any) -> str:
             elif item not in (None, ""):
                 parts.append(str(item))
         return ", ".join(parts) or "—"
-    if isinstance(value, str) and value in {s.value for s in PersonStatus}:
+    if field == "status" and isinstance(value, str) and value in {s.value for s in PersonStatus}:
         return i18n.gettext(f"persons.status.{value}")
     return str(value)
 
@@ -539,7 +567,7 @@ def change_lines(changes: Mapping[str, Any]) -> list[ChangeLine]:
     lines = []
     for name, pair in changes.items():
         before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-        lines.append(ChangeLine(field_label(name), _value_text(before), _value_text(after)))
+        lines.append(ChangeLine(field_label(name), _value_text(before, name), _value_text(after, name)))
     return lines
 
 
@@ -559,14 +587,8 @@ def persons_detail(person_id: int) -> str:
     """
     session = get_session()
     person = get_person(session, person_id)
-    principal = _principal()
-    record_event(
-        session,
+    _audit(
         "person_view",
-        actor=principal.username,
-        via=principal.via,
-        role=principal.role,
-        remote_addr=request.remote_addr,
         subject={"person_id": person.id, "external_id": person.external_id},
         outcome={"persons_disclosed": [person.id]},
     )

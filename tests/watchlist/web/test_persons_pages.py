@@ -225,6 +225,20 @@ def test_search_pages_through_many_persons(
     assert "Сторінка 1 з 2" in page_text(client.get("/persons?q=пагінація&page=abc"))
 
 
+def test_a_search_writes_an_audit_row_with_the_query_and_the_persons_shown(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    person = hnylytskyi(session)
+    add(session, external_id="FX-0002", full_name="Коваленко Петро Іванович")
+    sign_in(Role.OFFICER, username="officer-olha")
+    client.get("/persons", query_string={"q": "олег", "status": "wanted"})
+    session.expire_all()
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "person_search")).all()
+    assert (event.actor, event.role, event.via) == ("officer-olha", "officer", "session")
+    assert event.subject == {"q": "олег", "status": "wanted", "page": 1}
+    assert event.outcome == {"total": 1, "persons_disclosed": [person.id]}
+
+
 def test_a_query_with_control_characters_is_refused_next_to_the_field(
     client: FlaskClient, sign_in: Callable[..., User]
 ) -> None:
@@ -531,6 +545,27 @@ def test_closing_needs_a_reason_and_keeps_the_person(
     response = client.get(f"/persons/{person.id}/close")
     assert response.status_code == 302
     assert "Цей запис уже закрито." in page_text(client.get(response.headers["Location"]))
+
+
+def test_a_closed_record_is_reopened_by_an_edit_and_the_history_says_so(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    person = add(
+        session,
+        external_id="RE-1",
+        full_name="Бойко Ігор",
+        status="closed",
+        close_reason="entered by mistake",
+    )
+    sign_in(Role.EDITOR)
+    form_page = client.get(f"/persons/{person.id}/edit").get_data(as_text=True)
+    assert '<option value="closed" selected>' in form_page and ">entered by mistake</textarea>" in form_page
+    form = person_form(full_name="Бойко Ігор", status="detained", revision=revision_of(client, person.id))
+    assert client.post(f"/persons/{person.id}/edit", data=form).status_code == 302
+    reopened = stored(session, "RE-1")
+    assert reopened is not None and reopened.status is PersonStatus.DETAINED and reopened.close_reason is None
+    text = page_text(client.get(f"/persons/{person.id}"))
+    assert "відновлено" in text and "Статус : закрито → затримано" in text
 
 
 # --- import ----------------------------------------------------------------------------------------------
