@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from tests.jobs.list_server import ListServer, fails_then_serves, list_server, serves
 from watchlist import migrations
 from watchlist.db import make_engine
 from watchlist.demo import INCOMING
@@ -239,3 +240,159 @@ def test_a_drop_folder_source_takes_the_files_not_received_before(
     second = invoke("lists", "fetch", "border_log", "--settle-seconds", "0")
     assert "received before as delivery 1" in second.output
     assert alerted_pairs(workspace[0]) >= expected_pairs("border_log.csv")
+
+
+# --- fetching from a real HTTP server on 127.0.0.1 ------------------------------------------------------
+
+HTTP_SOURCES = """
+[fetch]
+# the explicit test setting: plain http:// to the loopback interface
+allow_plain_http_loopback = true
+
+[fetch.limits]
+connect_timeout = 2
+read_timeout = 2
+deadline = 10
+retries = 1
+backoff = 0.05
+
+[sources.pow_http]
+kind = "pow"
+format = "csv"
+[sources.pow_http.http]
+url = "{base}/pow.csv"
+secret_headers = {{ Authorization = "WATCHLIST_TEST_POW_AUTHORIZATION" }}
+
+[sources.extradition_xml]
+kind = "extradition"
+format = "xml"
+record_path = "person"
+mapping = {{ record_id = "@id", full_name = "name", birth_date = "born" }}
+[sources.extradition_xml.http]
+url = "{base}/extradition.xml"
+
+[sources.gone]
+kind = "border"
+format = "csv"
+[sources.gone.http]
+url = "{base}/gone.csv"
+"""
+
+EXTRADITION_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<list>
+  <person id="EXT-001"><name>Igor' Yur'evich Burlaka</name><born>20 Jun 1984</born></person>
+  <person id="EXT-002"><name>Deduch, Wladimir</name><born>20 Mar 1990</born></person>
+</list>
+"""
+
+XML_BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<list><person id="1"><name>&lol2;</name></person></list>
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[ListServer]:
+    with list_server() as running:
+        yield running
+
+
+@pytest.fixture
+def fetch_invoke(workspace: tuple[str, Path], server: ListServer) -> Invoke:
+    database, sources = workspace
+    sources.write_text(HTTP_SOURCES.format(base=server.url("")), encoding="utf-8")
+    env = {"WATCHLIST_TEST_POW_AUTHORIZATION": "Bearer test-token", "WATCHLIST_SOURCES_FILE": str(sources)}
+
+    def invoke(*args: str) -> Result:
+        from watchlist.cli import main
+
+        runner = CliRunner(env={**env, "WATCHLIST_SECRET_KEY": "cli-test-secret-key-0123456789"})
+        return runner.invoke(main, ["--database-url", database, *args])
+
+    return invoke
+
+
+def test_fetching_a_source_stores_and_matches_it_and_the_next_fetch_gets_a_304(
+    fetch_invoke: Invoke, server: ListServer, workspace: tuple[str, Path]
+) -> None:
+    server.routes["/pow.csv"] = serves((INCOMING / "pow_registry.csv").read_bytes(), etag='"2026-11-24"')
+    first = fetch_invoke("lists", "fetch", "pow_http")
+    assert first.exit_code == 0, first.output
+    assert "pow_http: delivery 1 accepted: 15 rows, 15 stored" in first.output
+    assert "matching: 15 records matched, 10 alerts raised" in first.output
+    assert server.hits("/pow.csv")[0]["Authorization"] == "Bearer test-token"
+
+    second = fetch_invoke("lists", "fetch", "pow_http")
+    assert second.exit_code == 0, second.output
+    assert "pow_http: not modified since the last fetch (304); nothing to do" in second.output
+    assert server.hits("/pow.csv")[1]["If-None-Match"] == '"2026-11-24"'
+    runs = [json.loads(line) for line in fetch_invoke("runs", "--json").output.splitlines()]
+    assert [(run["kind"], run["status"]) for run in runs] == [
+        ("fetch", "unchanged"),
+        ("match", "succeeded"),
+        ("fetch", "succeeded"),
+    ]
+    assert alerted_pairs(workspace[0]) == expected_pairs("pow_registry.csv")
+
+
+def test_an_xml_source_is_fetched_and_its_records_matched(fetch_invoke: Invoke, server: ListServer) -> None:
+    server.routes["/extradition.xml"] = serves(EXTRADITION_XML.encode(), content_type="application/xml")
+    result = fetch_invoke("lists", "fetch", "extradition_xml")
+    assert result.exit_code == 0, result.output
+    assert "delivery 1 accepted: 2 rows, 2 stored" in result.output
+    assert "2 alerts raised" in result.output
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"<html><body>Please log in</body></html>", "text/html", "is an HTML page (Content-Type text/html)"),
+        (XML_BOMB.encode(), "application/xml", "the XML declares entities or external references"),
+        (EXTRADITION_XML.encode()[:-40], "application/xml", "is not well-formed XML"),
+    ],
+    ids=["html", "xml-bomb", "truncated"],
+)
+def test_garbage_from_the_server_is_quarantined_whole_and_the_previous_data_stays(
+    fetch_invoke: Invoke, server: ListServer, body: bytes, content_type: str, reason: str
+) -> None:
+    server.routes["/extradition.xml"] = serves(EXTRADITION_XML.encode(), content_type="application/xml")
+    assert fetch_invoke("lists", "fetch", "extradition_xml").exit_code == 0
+    server.routes["/extradition.xml"] = serves(body, content_type=content_type)
+    result = fetch_invoke("lists", "fetch", "extradition_xml")
+    assert result.exit_code == 1
+    assert "delivery 2 QUARANTINED" in result.output and reason in result.output
+    assert "the previous data stays in use" in result.output
+    deliveries = [
+        json.loads(line) for line in fetch_invoke("lists", "deliveries", "--json").output.splitlines()
+    ]
+    assert [(d["status"], d["rows_total"]) for d in deliveries] == [("quarantined", 0), ("accepted", 2)]
+
+
+def test_a_failing_server_fails_the_run_with_its_reason_and_stores_nothing(
+    fetch_invoke: Invoke, server: ListServer
+) -> None:
+    server.routes["/gone.csv"] = fails_then_serves([503] * 5, b"")
+    result = fetch_invoke("lists", "fetch", "gone")
+    assert result.exit_code == 1
+    assert "gone.csv answered 503; gave up after 2 attempts" in result.output
+    runs = [json.loads(line) for line in fetch_invoke("runs", "--json").output.splitlines()]
+    assert (runs[0]["kind"], runs[0]["status"]) == ("fetch", "failed")
+    assert "answered 503" in runs[0]["error"]
+    assert fetch_invoke("lists", "deliveries").output == ""
+
+
+def test_sources_check_reaches_every_source_and_names_what_is_wrong(
+    fetch_invoke: Invoke, server: ListServer
+) -> None:
+    server.routes["/pow.csv"] = serves(b"record_id,full_name\n1,A B\n")
+    server.routes["/extradition.xml"] = serves(b"<html></html>", content_type="text/html; charset=utf-8")
+    result = fetch_invoke("sources", "check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"ok   pow_http: pow list, csv, {server.url('/pow.csv')} (hosts: 127.0.0.1)")
+    assert lines[1].startswith("FAIL extradition_xml: extradition list, xml")
+    assert "serves an HTML page (text/html), not a list" in lines[2]
+    assert lines[3].startswith("FAIL gone:") and "answered 404" in lines[4]
+    assert "2 of 3 source(s) failed the check" in result.output
+    # offline, only the file and the environment are checked
+    assert fetch_invoke("sources", "check", "--offline").exit_code == 0
