@@ -3,6 +3,7 @@
 from watchlist.models.alerts import Alert
 from watchlist.models.audit import AuditEvent
 from watchlist.models.incoming import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, SourceState
+from watchlist.models.list_screenings import ListScreening, ListScreeningRow, ListState, RowState
 from watchlist.models.persons import (
     ConvictedPerson,
     Conviction,
@@ -25,6 +26,9 @@ __all__ = [
     "DatePrecision",
     "Delivery",
     "DeliveryStatus",
+    "ListScreening",
+    "ListScreeningRow",
+    "ListState",
     "NameKind",
     "PersonChange",
     "PersonName",
@@ -32,6 +36,7 @@ __all__ = [
     "QuarantinedRow",
     "ReceivedRecord",
     "Role",
+    "RowState",
     "Run",
     "RunKind",
     "RunStatus",

@@ -23,11 +23,19 @@ def _no_store(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from watchlist.web import account, errors, home, navigation, persons  # noqa: F401  (registers the routes)
+    from watchlist.web import (  # noqa: F401  (registers the routes)
+        account,
+        errors,
+        home,
+        navigation,
+        persons,
+        screening,
+    )
 
     i18n.init_app(app)
     navigation.init_app(app)
     persons.init_app(app)
+    screening.init_app(app)
     app.register_blueprint(web)
     errors.init_app(app)
     app.after_request(_no_store)
