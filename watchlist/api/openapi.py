@@ -380,16 +380,28 @@ def _paths() -> dict[str, Any]:
                 "summary": "Persons in id order, a page at a time",
                 "description": _roles(READERS),
                 "parameters": [
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "description": "from 1; empty means 1",
+                        "schema": {"anyOf": [{"type": "integer", "minimum": 1}, {"const": ""}]},
+                    },
                     {
                         "name": "per_page",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                        "description": "empty means 50",
+                        "schema": {
+                            "anyOf": [
+                                {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                                {"const": ""},
+                            ]
+                        },
                     },
                     {
                         "name": "status",
                         "in": "query",
-                        "schema": {"type": "string", "enum": [s.value for s in PersonStatus]},
+                        "description": "only persons of this status; empty means any",
+                        "schema": {"type": "string", "enum": ["", *(s.value for s in PersonStatus)]},
                     },
                     {
                         "name": "q",
@@ -475,7 +487,13 @@ def _paths() -> dict[str, Any]:
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "properties": {"reason": {"type": "string", "minLength": 1}},
+                                "properties": {
+                                    "reason": {
+                                        "type": "string",
+                                        "minLength": 1,
+                                        "maxLength": MAX_LENGTHS["close_reason"],
+                                    }
+                                },
                                 "required": ["reason"],
                             }
                         }
@@ -485,6 +503,7 @@ def _paths() -> dict[str, Any]:
                     "200": _json(_ref("Person"), "Closed."),
                     "400": _error("The body is not a JSON object."),
                     "404": _error("No such person."),
+                    "409": _error("The person is closed already."),
                     "422": _error("No reason given."),
                     **COMMON_ERRORS,
                 },
