@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, list[str]] = {
     "bench.import_persons": ["--runs", "1"],
     "bench.matcher_speed": ["--quick"],
+    "bench.screening_api": ["--quick"],
 }
 
 
