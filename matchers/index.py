@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,18 +13,21 @@ from rapidfuzz import fuzz, process
 
 from matchers.dates import PartialDate, parse_birth_date
 from matchers.explain import Explanation
-from matchers.names import NamePart, ParsedName, parse_name
-from matchers.scoring import apply_birth_dates, compare_names
+from matchers.names import NamePart, ParsedName, parse_name, patronymic_given_groups
+from matchers.scoring import DATE_BONUS, apply_birth_dates, compare_names, name_score
 
 # How many names, after the cheap whole-name comparison, get the full part-by-part score.
 _DETAILED_PER_CANDIDATE = 1
-_MIN_DETAILED = 15
+_MIN_DETAILED = 12
 # Names whose keys share less than this with the query's (rapidfuzz token_set_ratio) cannot reach review.
 _CHEAP_CUTOFF = 50
+# No birth date can lift a name score by more than this.
+_BEST_DATE_BONUS = max(DATE_BONUS.values())
 # Blocking works on windows of this many letters of a word's loose skeleton, one edit allowed in each:
 # from the start, and from the third letter on. (A window at the end would file every -енко together.)
-_WINDOW = 6
+_WINDOW = 7
 _SKIP = 2
+_SHORTEST_DELETION = 3
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class _IndexedPerson:
 
 
 def _deletions(text: str) -> set[str]:
+    # a short word's deletions ("ki" of "kii") would file it with every word starting so; it keeps its own
+    if len(text) <= _SHORTEST_DELETION:
+        return {text}
     return {text} | {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
@@ -113,13 +121,64 @@ def query_keys(part: NamePart) -> tuple[str, ...]:
     return _query_keys(part.loose, part.key)
 
 
-def _indexed_parts(parsed: ParsedName) -> tuple[NamePart, ...]:
-    surnames = tuple(part for part in parsed.parts if part.role == "surname")
-    return surnames or parsed.full_parts
+def _father_key(part: NamePart) -> str:
+    groups = patronymic_given_groups(part.skeleton)
+    return min(groups) if groups else part.loose
+
+
+def name_keys(parsed: ParsedName) -> set[str]:
+    """Return the keys a stored name is filed under: its surname's words, and its given name with the
+    patronymic (so that a surname mangled beyond one slip is still found by "Кирило Віталійович").
+    """
+    surnames = [part for part in parsed.parts if part.role == "surname"] or list(parsed.full_parts)
+    keys = {key for part in surnames for key in blocking_keys(part)}
+    given = [part for part in parsed.parts if part.role == "given"]
+    fathers = [part for part in parsed.parts if part.role == "patronymic"]
+    keys |= {f"&{first.key}|{_father_key(father)}" for first in given for father in fathers}
+    return keys
+
+
+def query_name_keys(parsed: ParsedName) -> set[str]:
+    """Return the keys to look a query name up under: every word's, and each given name with a patronymic."""
+    keys = {key for part in parsed.full_parts for key in query_keys(part)}
+    given = [part for part in parsed.full_parts if part.groups]
+    fathers = [part for part in parsed.full_parts if part.patronymic_like]
+    keys |= {
+        f"&{first.key}|{_father_key(father)}" for first in given for father in fathers if first is not father
+    }
+    return keys
 
 
 def _cheap_string(parsed: ParsedName) -> str:
     return " ".join(sorted(part.key for part in parsed.full_parts))
+
+
+# screen_many forks workers for batches at least this large, when the platform can fork and has CPUs
+_PARALLEL_MIN_RECORDS = 4000
+_CHUNKS_PER_WORKER = 8
+_worker_index: MatchIndex | None = None
+
+
+def _default_workers(records: int) -> int:
+    cpus = os.cpu_count() or 1
+    if (
+        records < _PARALLEL_MIN_RECORDS
+        or cpus < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon  # a pool's worker may not start a pool of its own
+    ):
+        return 1
+    return min(cpus, 8)
+
+
+def _adopt_index(index: MatchIndex) -> None:
+    global _worker_index
+    _worker_index = index
+
+
+def _screen_chunk(records: list[tuple[str, str | None]]) -> list[list[Match]]:
+    assert _worker_index is not None
+    return [_worker_index.screen(name, birth_date) for name, birth_date in records]
 
 
 class MatchIndex:
@@ -130,8 +189,9 @@ class MatchIndex:
         self.max_candidates = max_candidates
         self._persons: dict[int, _IndexedPerson] = {}
         self._names: list[_IndexedName | None] = []
+        self._cheap: list[str] = []  # _names[i].cheap, kept apart for the rapidfuzz call
         self._postings: dict[str, list[int]] = {}
-        self._free_slots = 0
+        self._free_ids: list[int] = []  # slots of removed names, reused by the next upsert
 
     @classmethod
     def build(
@@ -157,12 +217,18 @@ class MatchIndex:
             parsed = parse_name(raw)
             if not parsed.parts:
                 continue
-            name_id = len(self._names)
-            self._names.append(_IndexedName(entry.person_id, raw, parsed, _cheap_string(parsed)))
+            indexed = _IndexedName(entry.person_id, raw, parsed, _cheap_string(parsed))
+            if self._free_ids:
+                name_id = self._free_ids.pop()
+                self._names[name_id] = indexed
+                self._cheap[name_id] = indexed.cheap
+            else:
+                name_id = len(self._names)
+                self._names.append(indexed)
+                self._cheap.append(indexed.cheap)
             name_ids.append(name_id)
-            for part in _indexed_parts(parsed):
-                for key in blocking_keys(part):
-                    self._postings.setdefault(key, []).append(name_id)
+            for key in name_keys(parsed):
+                self._postings.setdefault(key, []).append(name_id)
         self._persons[entry.person_id] = _IndexedPerson(
             entry, parse_birth_date(entry.birth_date), tuple(name_ids)
         )
@@ -173,34 +239,22 @@ class MatchIndex:
         if person is None:
             return
         for name_id in person.name_ids:
-            # postings keep the stale id; lookups skip empty slots, and compaction drops them in bulk
+            indexed = self._names[name_id]
+            assert indexed is not None
+            for key in name_keys(indexed.parsed):
+                postings = self._postings[key]
+                postings.remove(name_id)
+                if not postings:
+                    del self._postings[key]
             self._names[name_id] = None
-        self._free_slots += len(person.name_ids)
-        if self._free_slots > 1000 and self._free_slots * 2 > len(self._names):
-            self._compact()
-
-    def _compact(self) -> None:
-        live = [(name_id, name) for name_id, name in enumerate(self._names) if name is not None]
-        renumber = {old: new for new, (old, _) in enumerate(live)}
-        self._names = [name for _, name in live]
-        self._postings = {}
-        for new_id, name in enumerate(self._names):
-            assert name is not None
-            for part in _indexed_parts(name.parsed):
-                for key in blocking_keys(part):
-                    self._postings.setdefault(key, []).append(new_id)
-        for person_id, person in self._persons.items():
-            self._persons[person_id] = _IndexedPerson(
-                person.entry, person.birth_date, tuple(renumber[old] for old in person.name_ids)
-            )
-        self._free_slots = 0
+            self._cheap[name_id] = ""
+            self._free_ids.append(name_id)
 
     def _candidate_names(self, query: ParsedName) -> list[int]:
         found: set[int] = set()
-        for part in query.full_parts:
-            for key in query_keys(part):
-                found.update(self._postings.get(key, ()))
-        return [name_id for name_id in found if self._names[name_id] is not None]
+        for key in query_name_keys(query):
+            found.update(self._postings.get(key, ()))
+        return list(found)
 
     def screen(self, name: str, birth_date: str | None = None, limit: int | None = None) -> list[Match]:
         """Return the persons whose names match ``name`` (and birth date), best first, down to ``review``."""
@@ -215,7 +269,7 @@ class MatchIndex:
         detailed = max(_MIN_DETAILED, limit * _DETAILED_PER_CANDIDATE)
         if len(name_ids) > detailed:
             cheap_query = _cheap_string(query)
-            choices = [self._names[name_id].cheap for name_id in name_ids]  # type: ignore[union-attr]
+            choices = [self._cheap[name_id] for name_id in name_ids]
             ranked = process.extract(
                 cheap_query, choices, scorer=fuzz.token_set_ratio, limit=detailed, score_cutoff=_CHEAP_CUTOFF
             )
@@ -233,18 +287,36 @@ class MatchIndex:
         ranked_matches = sorted(best.values(), key=lambda match: (-match.score, match.person_id))
         return ranked_matches[:limit]
 
-    def screen_many(self, records: Iterable[tuple[str, str | None]]) -> list[list[Match]]:
-        """Screen many (name, birth date) records; one list of matches per record, in input order."""
-        return [self.screen(name, birth_date) for name, birth_date in records]
+    def screen_many(
+        self, records: Iterable[tuple[str, str | None]], *, workers: int | None = None
+    ) -> list[list[Match]]:
+        """Screen many (name, birth date) records; one list of matches per record, in input order.
+
+        Large batches are shared among ``workers`` forked processes (default: one per CPU for batches of
+        a few thousand records, where the fork pays for itself); ``workers=1`` screens in this process.
+        """
+        batch = list(records)
+        if workers is None:
+            workers = _default_workers(len(batch))
+        if workers <= 1 or len(batch) < 2:
+            return [self.screen(name, birth_date) for name, birth_date in batch]
+        size = max(1, -(-len(batch) // (workers * _CHUNKS_PER_WORKER)))
+        chunks = [batch[start : start + size] for start in range(0, len(batch), size)]
+        # fork: the children start with this index (and the warm caches) in memory, nothing is pickled
+        # but the records and the matches
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_adopt_index, initargs=(self,)) as pool:
+            screened = pool.map(_screen_chunk, chunks)
+        return [matches for chunk in screened for matches in chunk]
 
     def _score(
         self, query: ParsedName, raw_query: str, query_date: PartialDate | None, indexed: _IndexedName
     ) -> Match | None:
         person = self._persons[indexed.person_id]
-        name_score, parts = compare_names(query, indexed.parsed)
-        if name_score * 1.05 < self.thresholds.review:
+        if name_score(query, indexed.parsed) + _BEST_DATE_BONUS < self.thresholds.review:
             return None
-        score, date_effect = apply_birth_dates(name_score, query_date, person.birth_date)
+        names_score, parts = compare_names(query, indexed.parsed)
+        score, date_effect = apply_birth_dates(names_score, query_date, person.birth_date)
         if score < self.thresholds.review:
             return None
         decision: Literal["alert", "review"] = "alert" if score >= self.thresholds.alert else "review"
@@ -257,7 +329,7 @@ class MatchIndex:
             birth_date=date_effect,
             query_birth_date=query_date,
             candidate_birth_date=person.birth_date,
-            name_score=name_score,
+            name_score=names_score,
             score=score,
             mixed_script=query.mixed_script,
         )

@@ -26,10 +26,13 @@ _PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovna", "evna", "ivna", "avna"
 _STEM_ENDINGS = ("", "i", "o", "a", "e", "ei", "ii", "ia")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_PIECE_SPLIT = re.compile(r"\.|(?<=\w)-(?=\w)")
 _TOKEN_SPLIT = re.compile(r"[\s;/()\[\]\"«»]+")
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: a part is compared by identity. Parts are made once per (word, role) by cached functions, so
+# identity is equality, and the caches of word comparisons hash a pointer instead of seven fields.
+@dataclass(frozen=True, slots=True, eq=False)
 class NamePart:
     """One word of a name, with its canonical forms and its guessed role."""
 
@@ -47,11 +50,6 @@ class NamePart:
         """Tell whether the part is only an initial letter."""
         return self.role == "initial"
 
-    def __hash__(self) -> int:
-        # every other field follows from the normalised word and the role; hashing just those two keeps
-        # the caches of word comparisons cheap
-        return hash((self.text, self.role))
-
 
 @dataclass(frozen=True, slots=True)
 class ParsedName:
@@ -60,6 +58,7 @@ class ParsedName:
     raw: str
     parts: tuple[NamePart, ...]
     mixed_script: tuple[str, ...]
+    roles: tuple[Role, ...]  # the parts' roles, in order
 
     @property
     def canonical(self) -> str:
@@ -176,7 +175,7 @@ def _split_words(text: str) -> list[tuple[str, bool, bool]]:
         if chunk == ",":
             before_comma = False
             continue
-        for piece in re.split(r"\.|(?<=\w)-(?=\w)", chunk):
+        for piece in _PIECE_SPLIT.split(chunk):
             piece = piece.strip("-'")
             if piece:
                 capitals = piece.isupper() and len(piece) > 1
@@ -249,4 +248,4 @@ def parse_name(text: str) -> ParsedName:
     roles = _assign_roles(parts, hints)
     parts = [_with_role(part, role) for part, role in zip(parts, roles, strict=True)]
     mixed = tuple(mixed_script_words(text)) if _LATIN.search(text) and _CYRILLIC.search(text) else ()
-    return ParsedName(raw=text, parts=tuple(parts), mixed_script=mixed)
+    return ParsedName(raw=text, parts=tuple(parts), mixed_script=mixed, roles=tuple(roles))

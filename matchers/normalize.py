@@ -12,9 +12,20 @@ _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
 _WORD = re.compile(r"[^\s,;]+")
 
 
+def _format_characters() -> re.Pattern[str]:
+    # category Cf: zero-width spaces and joiners, bidi marks and embeddings, the soft hyphen, BOM; the few
+    # outside the Basic Multilingual Plane are tags and musical or shorthand format controls
+    codepoints = [code for code in range(0x10000) if unicodedata.category(chr(code)) == "Cf"]
+    codepoints += [0x110BD, 0x110CD, *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), 0xE0001]
+    codepoints += range(0xE0020, 0xE0080)
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in codepoints) + "]")
+
+
+_FORMAT_CHARACTERS = _format_characters()
+
+
 def _strip_format_characters(text: str) -> str:
-    # category Cf: zero-width spaces and joiners, bidi marks and embeddings, the soft hyphen, BOM
-    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return text if text.isascii() else _FORMAT_CHARACTERS.sub("", text)
 
 
 def _hygiene(text: str) -> str:

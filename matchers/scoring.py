@@ -22,12 +22,12 @@ OTHER_SEX_SIMILARITY = 0.3
 DIFFERENT_GIVEN_NAMES_SIMILARITY = 0.6
 # One mistyped, missing, extra or swapped letter; two in a long word.
 ONE_SLIP_SIMILARITY = 0.92
-TWO_SLIPS_SIMILARITY = 0.82
+TWO_SLIPS_SIMILARITY = 0.78
 # Spelling similarity below this is more likely another name than a typo: each point below it costs
 # PARTIAL_PENALTY points (0.85 -> 0.775, 0.75 -> 0.525, 0.6 -> 0.15), so two different patronymics or
 # surnames do not add up to an alert on the strength of shared letters.
 CLEAR_SIMILARITY = 0.9
-PARTIAL_PENALTY = 1.5
+PARTIAL_PENALTY = 1.0
 # Letters that spellings confuse (ч/х as "ch", ц as "z", Belarusian а for о) agree, but less surely.
 LOOSE_FACTOR = 0.94
 # Aligning parts of different roles (the query's surname with the candidate's patronymic) is a guess.
@@ -189,62 +189,84 @@ def _compare_words(query: NamePart, candidate: NamePart) -> tuple[float, float]:
     return similarity, evidence(query, candidate, similarity)
 
 
-def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list[PartComparison]]:
-    """Align the parts of two names whatever their order and return the name score with each part's share."""
+@lru_cache(maxsize=1024)
+def _shares(roles: tuple[Role, ...]) -> tuple[float, ...]:
+    # each part's weight: its role's weight shared among the candidate's parts of that role
+    weighed = ["given" if role == "initial" else role for role in roles]
+    return tuple(ROLE_WEIGHTS[role] / weighed.count(role) for role in weighed)
+
+
+# one aligned or unaligned part: (role, query word, candidate word, similarity, value, weight)
+_Part = tuple[Role, str | None, str | None, float, float, float]
+
+
+def _align(query: ParsedName, candidate: ParsedName) -> tuple[float, list[_Part]]:
     q_parts, c_parts = query.parts, candidate.parts
     pairs = []
     for qi, q in enumerate(q_parts):
         for ci, c in enumerate(c_parts):
             similarity, value = _compare_words(q, c)
             if value > 0.0:
-                pairs.append((value, similarity, qi, ci))
-    pairs.sort(key=lambda item: (-item[0], item[2], item[3]))
-    matched_q: dict[int, tuple[int, float, float]] = {}
+                pairs.append((-value, qi, ci, similarity))
+    # greedy: the most alike pair first, ties in reading order
+    pairs.sort()
+    matched_q: dict[int, int] = {}
     matched_c: set[int] = set()
-    for value, similarity, qi, ci in pairs:
+    shares = _shares(candidate.roles)
+    aligned: list[_Part] = []
+    surname_matched = False
+    for negative_value, qi, ci, similarity in pairs:
         if qi in matched_q or ci in matched_c:
             continue
-        matched_q[qi] = (ci, similarity, value)
+        matched_q[qi] = ci
         matched_c.add(ci)
-
-    role_counts: dict[Role, int] = {}
-    for c in c_parts:
-        role_counts[_weighed_as(c)] = role_counts.get(_weighed_as(c), 0) + 1
-    comparisons: list[PartComparison] = []
-    surname_matched = False
-    for qi, (ci, similarity, value) in sorted(matched_q.items(), key=lambda item: item[1][0]):
         q, c = q_parts[qi], c_parts[ci]
-        weight = ROLE_WEIGHTS[_weighed_as(c)] / role_counts[_weighed_as(c)]
-        comparisons.append(PartComparison(_role_of(q, c), q.text, c.text, similarity, value, weight))
-        surname_matched |= c.role == "surname" and value >= 0.8
-    candidate_has_patronymic = any(c.role == "patronymic" for c in c_parts)
-    for ci, c in enumerate(c_parts):
-        if ci in matched_c:
-            continue
-        role = _weighed_as(c)
-        share = ROLE_WEIGHTS[role] / role_counts[role]
-        if role == "patronymic":
-            comparisons.append(PartComparison(role, None, c.text, 0.0, 0.0, MISSING_PATRONYMIC_WEIGHT))
-        elif role == "given":
-            given = MISSING_GIVEN_SIMILARITY
-            comparisons.append(PartComparison(role, None, c.text, 0.0, given, share))
-        else:
-            # the other half of a double surname ("Петров-Водкин" queried as "Petrov") is half-known
-            half = 0.5 if surname_matched else 0.0
-            comparisons.append(PartComparison(role, None, c.text, 0.0, half, share))
-    for qi, q in enumerate(q_parts):
-        if qi in matched_q:
-            continue
-        if q.is_initial:
-            comparisons.append(PartComparison("initial", q.text, None, 0.0, 0.0, EXTRA_QUERY_INITIAL_WEIGHT))
-        elif q.role == "patronymic" and not candidate_has_patronymic:
-            comparisons.append(PartComparison(q.role, q.text, None, 0.0, 0.0, MISSING_PATRONYMIC_WEIGHT))
-        else:
-            comparisons.append(PartComparison(q.role, q.text, None, 0.0, 0.0, EXTRA_QUERY_WORD_WEIGHT))
-    total_weight = sum(item.weight for item in comparisons)
-    if total_weight <= 0:
-        return 0.0, comparisons
-    return sum(item.weight * item.value for item in comparisons) / total_weight, comparisons
+        aligned.append((_role_of(q, c), q.text, c.text, similarity, -negative_value, shares[ci]))
+        surname_matched = surname_matched or (c.role == "surname" and -negative_value >= 0.8)
+    if len(matched_c) < len(c_parts):
+        for ci, c in enumerate(c_parts):
+            if ci in matched_c:
+                continue
+            role = _weighed_as(c)
+            if role == "patronymic":
+                aligned.append((role, None, c.text, 0.0, 0.0, MISSING_PATRONYMIC_WEIGHT))
+            elif role == "given":
+                aligned.append((role, None, c.text, 0.0, MISSING_GIVEN_SIMILARITY, shares[ci]))
+            else:
+                # the other half of a double surname ("Петров-Водкин" queried as "Petrov") is half-known
+                aligned.append((role, None, c.text, 0.0, 0.5 if surname_matched else 0.0, shares[ci]))
+    if len(matched_q) < len(q_parts):
+        candidate_has_patronymic = "patronymic" in candidate.roles
+        for qi, q in enumerate(q_parts):
+            if qi in matched_q:
+                continue
+            if q.is_initial:
+                aligned.append(("initial", q.text, None, 0.0, 0.0, EXTRA_QUERY_INITIAL_WEIGHT))
+            elif q.role == "patronymic" and not candidate_has_patronymic:
+                aligned.append((q.role, q.text, None, 0.0, 0.0, MISSING_PATRONYMIC_WEIGHT))
+            else:
+                aligned.append((q.role, q.text, None, 0.0, 0.0, EXTRA_QUERY_WORD_WEIGHT))
+    total_weight = 0.0
+    total = 0.0
+    for part in aligned:
+        total_weight += part[5]
+        total += part[5] * part[4]
+    return (total / total_weight if total_weight > 0 else 0.0), aligned
+
+
+def name_score(query: ParsedName, candidate: ParsedName) -> float:
+    """Return the name score of two names, parts aligned whatever their order (no explanation)."""
+    return _align(query, candidate)[0]
+
+
+def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list[PartComparison]]:
+    """Align the parts of two names whatever their order and return the name score with each part's share."""
+    score, aligned = _align(query, candidate)
+    parts = [PartComparison(*part) for part in aligned]
+    # in the candidate's reading order, then what the query has and the candidate lacks
+    order = {text: position for position, text in enumerate(part.text for part in candidate.parts)}
+    parts.sort(key=lambda part: order.get(part.candidate, len(order)) if part.candidate else len(order))
+    return score, parts
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -48,7 +49,13 @@ def detect_script(text: str) -> str:
     return scripts.pop()
 
 
+_ANY_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_ANY_CYRILLIC = re.compile(r"[\u0400-\u052f]")
+
+
 def _dominant_script(word: str) -> str | None:
+    if word.isascii() or not _ANY_LATIN.search(word) or not _ANY_CYRILLIC.search(word):
+        return None
     latin = cyrillic = latin_only = cyrillic_only = 0
     for char in word:
         script = char_script(char)

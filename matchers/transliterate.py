@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import groupby
 
 from matchers.scripts import char_script
 
@@ -57,15 +58,22 @@ _GERMAN_TSK = re.compile(r"zk(?=(?:ij|i|y|a|aja)$)")
 # English -ck at the end of a word is k (Yunus-Beck); inside a word it is ц+к (Zubickij)
 _FINAL_CK = re.compile(r"ck$")
 # Belarusian -ау/-оў (Шведаў, Гладкоў, "Shvedau") is the -ов of the Russian and Ukrainian form
-_BELARUSIAN_OV = re.compile(r"(?<=[^aeiou])[ao]u$")
+_BELARUSIAN_OV = re.compile(r"(?<=[^aeiouy])[ao]u$")
 # Czech and Slovak add -ová to the man's surname: Obuchovová is Обухова, Pachodavová is Паходава
 _CZECH_FEMININE = re.compile(r"ová$")
 _LATIN_PATTERN = re.compile("|".join(re.escape(source) for source, _ in _LATIN_RULES))
 _LATIN_REPLACEMENT = dict(_LATIN_RULES)
-_REPEATS = re.compile(r"(.)\1+")
+
+
+def _squeeze(text: str) -> str:
+    # doubled letters are one (Anna/Ana, Kabashnyy/Kabashny, -ий/-ii/-iy after i/y/j -> i)
+    return "".join(letter for letter, _ in groupby(text))
+
+
 _NOT_LETTER = re.compile(r"[^a-z]")
 
 
+@lru_cache(maxsize=4096)
 def _fold_latin_letter(char: str) -> str:
     special = _LATIN_SPECIAL.get(char)
     if special is not None:
@@ -76,7 +84,7 @@ def _fold_latin_letter(char: str) -> str:
 
 def _latin_run(run: str) -> str:
     run = _CZECH_FEMININE.sub("a", run)
-    folded = "".join(_fold_latin_letter(char) for char in run)
+    folded = run if run.isascii() else "".join(_fold_latin_letter(char) for char in run)
     folded = _BELARUSIAN_OV.sub("ov", _GERMAN_TSK.sub("tsk", _FINAL_CK.sub("k", folded)))
     return _LATIN_PATTERN.sub(lambda match: _LATIN_REPLACEMENT[match.group()], folded)
 
@@ -101,13 +109,13 @@ def skeleton(word: str) -> str:
             out.append(_GREEK.get(base, ""))
     if latin:
         out.append(_latin_run("".join(latin)))
-    text = _REPEATS.sub(r"\1", _NOT_LETTER.sub("", "".join(out)))
+    text = _squeeze(_NOT_LETTER.sub("", "".join(out)))
     # iotated e is written e, ye, ie or je, and ё is e, yo, io or jo; after i/j/y -> i they read "ie", "io"
     text = text.replace("ie", "e").replace("io", "e")
     # Belarusian -аў (Шведаў, Shvedau) is the Russian and Ukrainian -ов
     if text.endswith("av") and len(text) > 4:
         text = text[:-2] + "ov"
-    return _REPEATS.sub(r"\1", text)
+    return _squeeze(text)
 
 
 # Letters the skeleton keeps apart but real spellings still confuse: "ch" is ч in English, х in Czech, Polish
@@ -123,4 +131,4 @@ _LOOSE_REPLACEMENT = {
 @lru_cache(maxsize=200_000)
 def loose_skeleton(word_skeleton: str) -> str:
     """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х/ш, ц/к, о/а)."""
-    return _REPEATS.sub(r"\1", _LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
+    return _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
