@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist.alerts import raise_alert
 from watchlist.db import session_scope
-from watchlist.incoming import as_screening_record, finish_run, mark_matched, records_to_match, start_run
+from watchlist.incoming import finish_run, mark_matched, records_to_match, start_run
 from watchlist.models import Run, RunKind, RunStatus
 from watchlist.screening import WatchlistIndex
 from watchlist.settings import Settings
@@ -98,7 +98,7 @@ def run_matching(
                 records = records_to_match(session, source, after, batch_size)
                 if not records:
                     break
-                results = index.screen_records([as_screening_record(record) for record in records])
+                results = index.screen_records([pending.record for pending in records])
                 for record, result in zip(records, results, strict=True):
                     for match in result["matches"]:
                         if match["decision"] != "alert":

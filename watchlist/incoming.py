@@ -15,9 +15,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchlist.db import utcnow
@@ -302,8 +302,11 @@ def _write_records(
             updates.append({**values, "id": known[key][0]})
         else:
             unchanged += 1
+    # Core statements on the table: for a million rows the ORM's bulk path costs more than the database
+    connection = session.connection()
+    records = cast(Table, ReceivedRecord.__table__)
     for start in range(0, len(inserts), WRITE_BATCH):
-        session.execute(insert(ReceivedRecord), inserts[start : start + WRITE_BATCH])
+        connection.execute(insert(records), inserts[start : start + WRITE_BATCH])
     for start in range(0, len(updates), WRITE_BATCH):
         session.execute(update(ReceivedRecord), updates[start : start + WRITE_BATCH])
     return len(inserts), len(updates), unchanged
@@ -331,42 +334,68 @@ def quarantined_rows(session: Session, delivery_id: int) -> list[QuarantinedRow]
     )
 
 
+@dataclass(frozen=True)
+class PendingRecord:
+    """A stored record waiting to be matched: its row id, the content hash it is matched as, and the
+    record as the matcher takes it."""
+
+    id: int
+    record_key: str
+    content_hash: str
+    record: IncomingRecord
+
+
 def records_to_match(
     session: Session, source: str | None = None, after_id: int = 0, limit: int = 1000
-) -> list[ReceivedRecord]:
+) -> list[PendingRecord]:
     """Records new or changed since they were last matched, in id order from `after_id`."""
+    table = ReceivedRecord.__table__.c
     query = (
-        select(ReceivedRecord)
-        .where(
-            ReceivedRecord.id > after_id,
-            or_(
-                ReceivedRecord.matched_hash.is_(None),
-                ReceivedRecord.matched_hash != ReceivedRecord.content_hash,
-            ),
+        select(
+            table.id,
+            table.record_key,
+            table.record_id,
+            table.name,
+            table.birth_date,
+            table.attributes,
+            table.content_hash,
         )
-        .order_by(ReceivedRecord.id)
+        .where(
+            table.id > after_id, or_(table.matched_hash.is_(None), table.matched_hash != table.content_hash)
+        )
+        .order_by(table.id)
         .limit(limit)
     )
     if source is not None:
-        query = query.where(ReceivedRecord.source == source)
-    return list(session.scalars(query))
+        query = query.where(table.source == source)
+    return [
+        PendingRecord(
+            id=row.id,
+            record_key=row.record_key,
+            content_hash=row.content_hash,
+            record=IncomingRecord(
+                record_id=row.record_id or row.record_key,
+                name=row.name,
+                birth_date=row.birth_date,
+                attributes=dict(row.attributes or {}),
+            ),
+        )
+        for row in session.execute(query)
+    ]
 
 
-def as_screening_record(record: ReceivedRecord) -> IncomingRecord:
-    """A stored record as the matcher takes it."""
-    return IncomingRecord(
-        record_id=record.record_id or record.record_key,
-        name=record.name,
-        birth_date=record.birth_date,
-        attributes=dict(record.attributes),
+def mark_matched(session: Session, records: Sequence[PendingRecord]) -> None:
+    """Note that these records were matched as they read when taken (a record changed since then by
+    another delivery keeps waiting)."""
+    if not records:
+        return
+    table = cast(Table, ReceivedRecord.__table__)
+    statement = (
+        update(table).where(table.c.id == bindparam("record_pk")).values(matched_hash=bindparam("matched"))
     )
-
-
-def mark_matched(session: Session, records: Iterable[ReceivedRecord]) -> None:
-    """Note that these records were matched as they now read."""
-    for record in records:
-        record.matched_hash = record.content_hash
-    session.flush()
+    session.connection().execute(
+        statement, [{"record_pk": record.id, "matched": record.content_hash} for record in records]
+    )
 
 
 # --- source state -----------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_only_new_and_changed_records_wait_for_matching(session: Session) -> Non
     rows.append((5, {"record_id": "POW-009", "full_name": "Особа Нова"}))
     report = receive(session, rows)
     assert (report.new, report.changed, report.delivery.rows_unchanged) == (1, 1, 2)
-    waiting = {record.record_key: record.name for record in records_to_match(session, "pow")}
+    waiting = {pending.record_key: pending.record.name for pending in records_to_match(session, "pow")}
     assert waiting == {"POW-002": "Особа Змінена", "POW-009": "Особа Нова"}
 
 
