@@ -102,7 +102,8 @@ def _by_word(render_word: Callable[[str], str]) -> Renderer:
 # (key, script of the source form, renderer); "uk" systems render the Ukrainian form, "ru" the Russian one
 UKRAINIAN_SYSTEMS: dict[str, Renderer] = {
     "uk_kmu2010": _translitua(translitua.UkrainianKMU),
-    "uk_passport2004": _translitua(translitua.UkrainianPassport2004Alt),
+    # the only 2004 passport table translitua has: the alternative some passports used in 2004-2007 (c for к)
+    "uk_passport2004_alt": _translitua(translitua.UkrainianPassport2004Alt),
     "uk_passport2007": _translitua(translitua.UkrainianPassport2007),
     "uk_bgn_pcgn": _translitua(translitua.UkrainianBGN),
     "uk_iso9": _translitua(translitua.UkrainianISO9),
