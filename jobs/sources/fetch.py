@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -114,8 +115,7 @@ class Fetcher:
 
     # --- one request, redirects followed by hand --------------------------------------------------------
 
-    def _open(self, headers: Mapping[str, str]) -> tuple[requests.Response, str]:
-        http = self.http or requests.Session()
+    def _open(self, http: requests.Session, headers: Mapping[str, str]) -> tuple[requests.Response, str]:
         source_host = urlsplit(self.transport.url).hostname
         secrets = self.transport.secret_values(self.environ)
         url = self.transport.url
@@ -170,8 +170,8 @@ class Fetcher:
             raise _Retry(f"{_safe(url)}: the body broke off after {size} bytes: {error}") from error
         return b"".join(parts)
 
-    def _attempt(self, headers: Mapping[str, str]) -> Fetched:
-        response, url = self._open(headers)
+    def _attempt(self, http: requests.Session, headers: Mapping[str, str]) -> Fetched:
+        response, url = self._open(http, headers)
         with response:
             status = response.status_code
             if status in RETRY_STATUSES:
@@ -206,10 +206,18 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        with self._session() as http:
+            return self._fetch(http, headers)
+
+    def _session(self) -> AbstractContextManager[requests.Session]:
+        # a session the caller gave is the caller's to close; one made here is closed after the fetch
+        return nullcontext(self.http) if self.http is not None else requests.Session()
+
+    def _fetch(self, http: requests.Session, headers: Mapping[str, str]) -> Fetched:
         attempts = self.limits.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                fetched = self._attempt(headers)
+                fetched = self._attempt(http, headers)
             except _Retry as retry:
                 if attempt == attempts:
                     raise FetchFailed(f"{retry.reason}; gave up after {attempts} attempts") from retry
@@ -236,12 +244,13 @@ class Fetcher:
         """Reach the source once through the same checks, without reading the list: (status, final URL,
         Content-Type)."""
         self._deadline_at = self.clock() + self.limits.deadline
-        try:
-            response, url = self._open({})
-        except _Retry as retry:
-            raise FetchFailed(retry.reason) from retry
-        with response:
-            return response.status_code, url, response.headers.get("Content-Type")
+        with self._session() as http:
+            try:
+                response, url = self._open(http, {})
+            except _Retry as retry:
+                raise FetchFailed(retry.reason) from retry
+            with response:
+                return response.status_code, url, response.headers.get("Content-Type")
 
 
 def _safe(url: str) -> str:
