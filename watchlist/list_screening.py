@@ -180,14 +180,19 @@ def read_list(session: Session, path: Path, file_name: str, owner: str) -> ListS
     screening.columns = list(table.columns) or sorted({key for row in rows for key in row.get("cells", {})})
     screening.mapping = guess_mapping(screening.columns)
     screening.total_rows = len(rows)
+    if not needs_mapping(screening.mapping):
+        # the standard columns: checked here in one pass, ready to screen with no mapping step
+        screening.state = ListState.SCREENING
+        for row in rows:
+            if row["state"] is RowState.PENDING:
+                row.update(_checked(row["cells"], row["row_number"], screening.mapping, file_name))
     session.add(screening)
     session.flush()
     session.execute(
         insert(ListScreeningRow),
         [{"screening_id": screening.id, "cells": {}, **row} for row in rows],
     )
-    if not needs_mapping(screening.mapping):
-        apply_mapping(session, screening, screening.mapping)
+    _count(session, screening)
     return screening
 
 
@@ -203,30 +208,54 @@ def _incoming(row: ListScreeningRow, mapping: Mapping[str, str], file_name: str)
     return incoming_record(_record_row(row.cells, mapping), row.row_number, file_name)
 
 
-def _unreadable(row: ListScreeningRow) -> bool:
+def _checked(
+    cells: Mapping[str, Any], row_number: int, mapping: Mapping[str, str], file_name: str
+) -> dict[str, Any]:
+    """A row's state under `mapping`: pending with its record id, name and birth date, or invalid and why."""
+    try:
+        record = incoming_record(_record_row(cells, mapping), row_number, file_name)
+    except ValidationFailed as error:
+        return {
+            "state": RowState.INVALID,
+            "errors": _errors_of(error.details),
+            "record_id": None,
+            "name": None,
+            "birth_date": None,
+        }
+    return {
+        "state": RowState.PENDING,
+        "errors": None,
+        "record_id": record.record_id,
+        "name": record.name,
+        "birth_date": record.birth_date,
+    }
+
+
+def _unreadable(state: RowState, errors: Sequence[Mapping[str, str]] | None) -> bool:
     # a row that could not be read as a row (see read_list) stays so whatever the mapping
-    return row.state is RowState.INVALID and any(error["field"] == "row" for error in row.errors or [])
+    return state is RowState.INVALID and any(error["field"] == "row" for error in errors or [])
 
 
 def apply_mapping(session: Session, screening: ListScreening, mapping: Mapping[str, str]) -> None:
     """Fix which column is which, check every row with it, and make the list ready to screen."""
     screening.mapping = check_mapping(mapping, screening.columns)
-    rows = session.scalars(
-        select(ListScreeningRow).where(
-            ListScreeningRow.screening_id == screening.id, ListScreeningRow.state != RowState.SCREENED
-        )
-    )
-    for row in rows:
-        if _unreadable(row):
-            continue
-        try:
-            record = _incoming(row, screening.mapping, screening.file_name)
-        except ValidationFailed as error:
-            row.state, row.errors = RowState.INVALID, _errors_of(error.details)
-            row.record_id = row.name = row.birth_date = None
-            continue
-        row.state, row.errors = RowState.PENDING, None
-        row.record_id, row.name, row.birth_date = record.record_id, record.name, record.birth_date
+    rows = session.execute(
+        select(
+            ListScreeningRow.id,
+            ListScreeningRow.row_number,
+            ListScreeningRow.cells,
+            ListScreeningRow.state,
+            ListScreeningRow.errors,
+        ).where(ListScreeningRow.screening_id == screening.id, ListScreeningRow.state != RowState.SCREENED)
+    ).all()
+    changes = [
+        {"id": id_, **_checked(cells, number, screening.mapping, screening.file_name)}
+        for id_, number, cells, state, errors in rows
+        if not _unreadable(state, errors)
+    ]
+    if changes:
+        # an UPDATE by primary key for many rows at once, without loading them as objects
+        session.execute(update(ListScreeningRow), changes)
     screening.state = ListState.SCREENING
     session.flush()
     _count(session, screening)
@@ -307,16 +336,12 @@ def screen_next_chunk(
         subject=subject,
     )
     for row, result in zip(rows, results, strict=True):
-        session.execute(
-            update(ListScreeningRow)
-            .where(ListScreeningRow.id == row.id)
-            .values(
-                state=RowState.SCREENED,
-                decision=result["decision"],
-                best_score=result["matches"][0]["score"] if result["matches"] else None,
-                result={key: value for key, value in result.items() if key != "instruction"},
-            )
-        )
+        row.state = RowState.SCREENED
+        row.decision = result["decision"]
+        row.best_score = result["matches"][0]["score"] if result["matches"] else None
+        # the instruction is left out: it is shown in the language of whoever reads the result later
+        row.result = {key: value for key, value in result.items() if key != "instruction"}
+    session.flush()
     _count(session, screening)
     return len(rows)
 
@@ -368,21 +393,37 @@ def _searchable(row: ListScreeningRow) -> str:
     return " ".join(str(part) for part in parts).casefold()
 
 
-def list_rows(
-    session: Session, screening: ListScreening, outcome: str | None = None, text: str | None = None
-) -> list[ListScreeningRow]:
-    """The list's rows in file order, only those with the given outcome and containing `text`, if given."""
-    query = select(ListScreeningRow).where(ListScreeningRow.screening_id == screening.id)
+def _filtered(query: Any, screening: ListScreening, outcome: str | None) -> Any:
+    query = query.where(ListScreeningRow.screening_id == screening.id)
     if outcome == "invalid":
-        query = query.where(ListScreeningRow.state == RowState.INVALID)
-    elif outcome in ROW_FILTERS:
-        query = query.where(ListScreeningRow.decision == outcome)
-    rows = list(session.scalars(query.order_by(ListScreeningRow.position)))
-    if text and text.strip():
-        # case-insensitive for Cyrillic too, which SQLite's LIKE is not
-        needle = text.strip().casefold()
-        rows = [row for row in rows if needle in _searchable(row)]
-    return rows
+        return query.where(ListScreeningRow.state == RowState.INVALID)
+    if outcome in ROW_FILTERS:
+        return query.where(ListScreeningRow.decision == outcome)
+    return query
+
+
+def list_rows(
+    session: Session,
+    screening: ListScreening,
+    outcome: str | None = None,
+    text: str | None = None,
+    limit: int | None = None,
+) -> list[ListScreeningRow]:
+    """The list's rows in file order: only those with the given outcome and containing `text`, if given,
+    and the first `limit` of them."""
+    query = _filtered(select(ListScreeningRow), screening, outcome).order_by(ListScreeningRow.position)
+    if not (text and text.strip()):
+        return list(session.scalars(query.limit(limit)))
+    # case-insensitive for Cyrillic too, which SQLite's LIKE is not; the rows of one list are few enough
+    needle = text.strip().casefold()
+    rows = [row for row in session.scalars(query) if needle in _searchable(row)]
+    return rows[:limit] if limit is not None else rows
+
+
+def count_rows(session: Session, screening: ListScreening, outcome: str | None = None) -> int:
+    """How many of the list's rows have the given outcome (all rows when none is given)."""
+    query = _filtered(select(func.count()).select_from(ListScreeningRow), screening, outcome)
+    return session.scalar(query) or 0
 
 
 def get_row(session: Session, screening: ListScreening, position: int) -> ListScreeningRow:

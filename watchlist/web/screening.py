@@ -40,6 +40,7 @@ from watchlist.list_screening import (
     Caller,
     apply_mapping,
     best_match,
+    count_rows,
     export_rows,
     get_list_screening,
     get_row,
@@ -236,7 +237,7 @@ def _mine(screening_id: int) -> ListScreening:
 
 
 def _sample(screening: ListScreening) -> list[dict[str, Any]]:
-    rows = list_rows(get_session(), screening)[:SAMPLE_ROWS]
+    rows = list_rows(get_session(), screening, limit=SAMPLE_ROWS)
     return [row.cells for row in rows]
 
 
@@ -256,12 +257,18 @@ def list_page(screening_id: int) -> str:
         )
     outcome = request.args.get("decision", "")
     text = request.args.get("q", "")
-    rows = list_rows(get_session(), screening, outcome if outcome in ROW_FILTERS else None, text)
+    chosen = outcome if outcome in ROW_FILTERS else None
+    if text.strip():
+        rows = list_rows(get_session(), screening, chosen, text)
+        shown = len(rows)
+    else:
+        rows = list_rows(get_session(), screening, chosen, limit=TABLE_LIMIT)
+        shown = count_rows(get_session(), screening, chosen)
     return render_template(
         "screen_list.html",
         screening=screening,
         rows=rows[:TABLE_LIMIT],
-        shown=len(rows),
+        shown=shown,
         limit=TABLE_LIMIT,
         outcome=outcome,
         text=text,
