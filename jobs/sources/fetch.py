@@ -100,10 +100,10 @@ class Fetcher:
         host = (parts.hostname or "").lower()
         plain_ok = parts.scheme == "http" and self.allow_plain_http_loopback and host in LOOPBACK_HOSTS
         if parts.scheme != "https" and not plain_ok:
-            raise FetchFailed(f"{_safe(url)}: only https:// is fetched")
+            raise FetchFailed(f"{display_url(url)}: only https:// is fetched")
         if host not in self.transport.hosts:
             raise FetchFailed(
-                f"{_safe(url)}: host {host} is not allowed for this source "
+                f"{display_url(url)}: host {host} is not allowed for this source "
                 f"(allowed: {', '.join(sorted(self.transport.hosts))})"
             )
 
@@ -136,22 +136,24 @@ class Fetcher:
                     verify=self.transport.ca_bundle or True,
                 )
             except requests.exceptions.SSLError as error:
-                raise FetchFailed(f"{_safe(url)}: TLS verification failed: {error}") from error
+                raise FetchFailed(f"{display_url(url)}: TLS verification failed: {error}") from error
             except (requests.ConnectionError, requests.Timeout) as error:
-                raise _Retry(f"{_safe(url)}: {type(error).__name__}: {error}") from error
+                raise _Retry(f"{display_url(url)}: {type(error).__name__}: {error}") from error
             if response.is_redirect:
                 location = response.headers.get("Location", "")
                 response.close()
                 url = urljoin(url, location)
                 continue
             return response, url
-        raise FetchFailed(f"{_safe(self.transport.url)}: more than {self.limits.max_redirects} redirects")
+        raise FetchFailed(
+            f"{display_url(self.transport.url)}: more than {self.limits.max_redirects} redirects"
+        )
 
     def _body(self, response: requests.Response, url: str) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
             raise FetchFailed(
-                f"{_safe(url)}: {declared} bytes, more than the {self.limits.max_bytes} allowed"
+                f"{display_url(url)}: {declared} bytes, more than the {self.limits.max_bytes} allowed"
             )
         parts: list[bytes] = []
         size = 0
@@ -163,11 +165,13 @@ class Fetcher:
                     break
                 size += len(chunk)
                 if size > self.limits.max_bytes:
-                    raise FetchFailed(f"{_safe(url)}: more than the {self.limits.max_bytes} bytes allowed")
+                    raise FetchFailed(
+                        f"{display_url(url)}: more than the {self.limits.max_bytes} bytes allowed"
+                    )
                 parts.append(chunk)
                 self._remaining()
         except (Urllib3Error, OSError) as error:
-            raise _Retry(f"{_safe(url)}: the body broke off after {size} bytes: {error}") from error
+            raise _Retry(f"{display_url(url)}: the body broke off after {size} bytes: {error}") from error
         return b"".join(parts)
 
     def _attempt(self, http: requests.Session, headers: Mapping[str, str]) -> Fetched:
@@ -176,7 +180,7 @@ class Fetcher:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Retry(
-                    f"{_safe(url)} answered {status}",
+                    f"{display_url(url)} answered {status}",
                     retry_after_seconds(response.headers.get("Retry-After")),
                 )
             if status == 304:
@@ -184,7 +188,7 @@ class Fetcher:
             elif 200 <= status < 300:
                 content = self._body(response, url)
             else:
-                raise FetchFailed(f"{_safe(url)} answered {status} {response.reason}")
+                raise FetchFailed(f"{display_url(url)} answered {status} {response.reason}")
             return Fetched(
                 url=url,
                 status=status,
@@ -253,7 +257,7 @@ class Fetcher:
                 return response.status_code, url, response.headers.get("Content-Type")
 
 
-def _safe(url: str) -> str:
-    # a URL is logged without its query string, where some services put tokens
+def display_url(url: str) -> str:
+    """A URL as logged and stored: without its query string, where some services put tokens."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.runs import has_records_to_match, recorded_run, run_matching
 from jobs.sources.config import FolderTransport, HttpTransport, Source, SourcesConfig
-from jobs.sources.fetch import Fetched, Fetcher
+from jobs.sources.fetch import Fetched, Fetcher, display_url
 from jobs.sources.parse import parse_delivery
 from watchlist.db import session_scope, utcnow
 from watchlist.exc import ValidationFailed
@@ -137,7 +137,8 @@ def _fetch_http(
             recorder.counts["not_modified"] = 1
             report = None
         else:
-            report = _store(factory, source, fetched.url, fetched.content, fetched.content_type, fetched)
+            origin = display_url(fetched.url)
+            report = _store(factory, source, origin, fetched.content, fetched.content_type, fetched)
             recorder.status = _status(report)
             recorder.counts.update(report.counts())
             recorder.delivery_id = report.delivery.id
