@@ -189,7 +189,8 @@ def _assign_roles(parts: list[NamePart], surname_hints: list[bool]) -> list[Role
     """
     roles: list[Role | None] = ["initial" if part.is_initial else None for part in parts]
     full = [i for i, role in enumerate(roles) if role is None]
-    free = [i for i in full if not surname_hints[i]]
+    # capitals or a comma mark the surname, but never over what the word itself says ("OLEG Hnylytskyi")
+    free = [i for i in full if not surname_hints[i] or parts[i].groups or parts[i].patronymic_like]
     patronymic_like = [i for i in free if parts[i].patronymic_like]
     # "Олександр Янукович", "Andrej Lukashevich": a two-word name is given name and surname, whatever the
     # ending; a patronymic needs a third word or a surname marked by capitals or a comma

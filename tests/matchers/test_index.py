@@ -1,0 +1,135 @@
+"""The match index: what a screening returns, the explanation, changes without a rebuild, batches."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matchers import Match, MatchIndex, PersonEntry, Thresholds
+
+THRESHOLDS = Thresholds(alert=0.86, review=0.70)
+PERSONS = [
+    PersonEntry(1, ("Качаров Костянтин",)),
+    PersonEntry(2, ("Кабашний Олександр", "Кабашный Александр"), "1970"),
+    PersonEntry(3, ("Гнилицький Олег Петрович", "Gnilitskii Oleg"), "1975-03-12"),
+    PersonEntry(4, ("Кабашна Олена Іванівна",), "1972-06-01"),
+    PersonEntry(5, ("Петренко Дмитро Олегович",), "1980-01-20"),
+]
+
+
+@pytest.fixture
+def index() -> MatchIndex:
+    return MatchIndex.build(PERSONS, THRESHOLDS)
+
+
+def _ids(matches: list[Match]) -> list[int]:
+    return [match.person_id for match in matches]
+
+
+def test_screen_returns_the_person_with_an_alert_and_nothing_unrelated(index: MatchIndex) -> None:
+    matches = index.screen("Oleh Hnylytskyi", "12.03.1975")
+    assert _ids(matches) == [3]
+    assert matches[0].decision == "alert"
+    assert 0.86 <= matches[0].score <= 1.0
+    assert index.screen("Шевчук Тарас Богданович") == []
+
+
+def test_a_weaker_match_is_returned_for_review(index: MatchIndex) -> None:
+    matches = index.screen("Gnilizkij")
+    assert [(match.person_id, match.decision) for match in matches] == [(3, "review")]
+
+
+def test_the_explanation_says_which_name_matched_and_why(index: MatchIndex) -> None:
+    explanation = index.screen("Кабашный Олександр", "1970")[0].explanation.to_dict()
+    json.dumps(explanation)  # serialisable as it is
+    assert explanation["matched_name"] in {"Кабашний Олександр", "Кабашный Александр"}
+    assert explanation["query_canonical"] == "kabashni oleksandr"
+    assert explanation["candidate_canonical"] in {"kabashni oleksandr", "kabashni aleksandr"}
+    assert {(part["part"], part["similarity"]) for part in explanation["parts"]} == {
+        ("surname", 1.0),
+        ("given", 1.0),
+    }
+    assert explanation["birth_date"] == {
+        "verdict": "partial",
+        "query": "1970",
+        "candidate": "1970",
+        "effect": 0.0,
+    }
+    assert explanation["mixed_script"] == []
+    features = [item["feature"] for item in explanation["score_breakdown"]]
+    assert features[-2:] == ["name_score", "birth_date"]
+    assert explanation["score"] == 1.0
+
+
+def test_a_conflicting_birth_date_is_explained(index: MatchIndex) -> None:
+    match = index.screen("Hnylytskyi Oleh Petrovych", "1979")[0]
+    assert match.decision == "review"
+    birth_date = match.explanation.to_dict()["birth_date"]
+    assert birth_date["verdict"] == "conflict"
+    assert birth_date["effect"] < 0
+
+
+def test_persons_are_added_changed_and_removed_without_a_rebuild(index: MatchIndex) -> None:
+    assert len(index) == 5 and 3 in index
+    index.upsert(PersonEntry(6, ("Тарасенко Ілля Петрович",)))
+    assert _ids(index.screen("Illia Tarasenko")) == [6]
+    index.upsert(PersonEntry(6, ("Богданенко Ілля Петрович",)))
+    assert index.screen("Illia Tarasenko") == []
+    assert _ids(index.screen("Illia Bohdanenko")) == [6]
+    index.remove(6)
+    index.remove(6)  # unknown ids are ignored
+    assert 6 not in index and len(index) == 5
+    assert index.screen("Illia Bohdanenko") == []
+    index.upsert(PersonEntry(7, ("Богданенко Ілля Петрович",)))  # reuses the freed slots
+    assert _ids(index.screen("Illia Bohdanenko")) == [7]
+
+
+def test_limit_caps_the_candidates(index: MatchIndex) -> None:
+    index.upsert(PersonEntry(8, ("Кабашний Олександр Іванович",), "1981"))
+    assert len(index.screen("Кабашний Олександр")) == 2
+    assert len(index.screen("Кабашний Олександр", limit=1)) == 1
+
+
+def test_screen_many_answers_in_input_order(index: MatchIndex) -> None:
+    records = [("Kostiantyn Kacharov", None), ("Nobody Atall", None), ("O. Kabashnyi", "1970")] * 3
+    screened = index.screen_many(records, workers=1)
+    assert [_ids(matches)[:1] for matches in screened] == [[1], [], [2]] * 3
+    assert index.screen_many(iter(records), workers=2) == screened
+
+
+def test_thresholds_must_be_ordered() -> None:
+    with pytest.raises(ValueError):
+        Thresholds(alert=0.6, review=0.8)
+
+
+_WORDS = {
+    1: ["Качаров", "Костянтин"],
+    2: ["Kabashnyi", "Oleksandr"],
+    3: ["Гнилицький", "Олег", "Петрович"],
+    5: ["Petrenko", "Dmytro", "Olehovych"],
+}
+_CASES = (str.upper, str.lower, str.title, str.capitalize)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    person=st.sampled_from(sorted(_WORDS)),
+    order=st.randoms(use_true_random=False),
+    cases=st.lists(st.sampled_from(_CASES), min_size=3, max_size=3),
+)
+def test_screening_ignores_name_order_and_letter_case(
+    person: int, order: random.Random, cases: list[Callable[[str], str]]
+) -> None:
+    index = MatchIndex.build(PERSONS, THRESHOLDS)
+    words = list(_WORDS[person])
+    reference = index.screen(" ".join(words))
+    order.shuffle(words)
+    shuffled = index.screen(" ".join(case(word) for case, word in zip(cases, words, strict=False)))
+    assert [(match.person_id, match.score, match.decision) for match in shuffled] == [
+        (match.person_id, match.score, match.decision) for match in reference
+    ]
