@@ -121,3 +121,45 @@ def test_upload_a_demo_list_download_results_and_switch_language(
     records = {line[1]: line for line in sheet[1:]}
     for record, external_id in found.items():
         assert records[record][header.index("Register number")] == external_id
+
+
+def test_a_list_with_other_headers_is_mapped_then_a_row_opened(
+    demo_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    listing = tmp_path / "extradition.csv"
+    listing.write_text(
+        "Nr;Name of the person;DOB;Requested by\n"
+        "1;Mazurok Yevhen Ivanovych;12 Dec 1990;DE\n"
+        "2;;1980;PL\n"
+        "3;Ткаченко Тарас Богданович;01.01.2001;CZ\n",
+        encoding="utf-8",
+    )
+    log_in(page, demo_server)
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="Screen a list").first.click()
+    page.get_by_label("List file").set_input_files(listing)
+    page.get_by_role("button", name="Upload").click()
+
+    expect(page.get_by_role("heading", name="Which column holds what")).to_be_visible()
+    expect(page.locator("table.sample")).to_contain_text("Mazurok Yevhen Ivanovych")
+    # the birth date column is recognised by its header; the name is not, and is needed
+    expect(page.get_by_label("Birth date")).to_have_value("dob")
+    page.get_by_role("button", name="Screen with this mapping").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Full name: choose the column of the full name or of the name parts"
+    )
+    page.get_by_label("Full name").select_option("name of the person")
+    page.get_by_label("Record id").select_option("nr")
+    page.get_by_role("button", name="Screen with this mapping").click()
+
+    expect(page.locator(".summary")).to_contain_text("3 rows; 1 hits", timeout=60_000)
+    expect(page.locator(".summary")).to_contain_text("1 could not be screened")
+    invalid = page.locator("table.results tr.row-invalid")
+    expect(invalid).to_contain_text("no name")
+
+    page.locator("table.results tr.row-hit").get_by_role("link", name="HIT").click()
+    expect(page.get_by_role("heading", name="Row 2 of «extradition.csv»")).to_be_visible()
+    expect(page.locator(".decision")).to_have_class("decision decision-hit")
+    expect(page.locator("article.candidate mark")).to_have_count(1)
+    expect(page.locator("article.candidate")).to_contain_text("DEMO-F-0033")
+    expect(page.locator(".instruction")).to_contain_text("Do not tell the person about the match.")

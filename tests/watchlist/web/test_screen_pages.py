@@ -17,9 +17,11 @@ from werkzeug.test import TestResponse
 
 from watchlist.db import get_session
 from watchlist.demo import INCOMING, load_demo_persons
-from watchlist.list_screening import FORMULA_TRIGGERS, LIST_MAX_ROWS, escape_formula
+from watchlist.exc import Unavailable
+from watchlist.list_screening import CHUNK_SIZE, FORMULA_TRIGGERS, LIST_MAX_ROWS, escape_formula
 from watchlist.models import AuditEvent, Role, User
 from watchlist.models.list_screenings import ListScreening
+from watchlist.screening import screening_service
 from watchlist.users import create_user
 
 PASSWORD = "correct horse battery"
@@ -420,3 +422,65 @@ def test_the_pages_speak_english_when_chosen(client: FlaskClient, signed_in: Cal
     client.post("/language", data={"lang": "en", "csrf_token": csrf})
     assert "Screen a person" in text_of(client.get("/screen"))
     assert "Upload a CSV or XLSX file" in text_of(client.get("/screen/lists"))
+
+
+def test_without_the_script_the_continue_button_screens_a_chunk_and_comes_back(
+    client: FlaskClient, signed_in: Callable[[Role], str]
+) -> None:
+    csrf = signed_in(Role.SCREENER)
+    rows = "".join(f"{n},Іваненко{n} Іван\n" for n in range(CHUNK_SIZE + 1))
+    location = upload(client, csrf, "long.csv", ("record_id,full_name\n" + rows).encode()).headers["Location"]
+    response = client.post(location + "/next", data={"csrf_token": csrf})
+    assert response.status_code == 303 and response.headers["Location"] == location
+    page = text_of(client.get(location))
+    assert f"Перевірено {CHUNK_SIZE} з {CHUNK_SIZE + 1} рядків" in page
+    assert "Завантажити CSV" not in page  # no results file before the list is done
+    progress = client.post(location + "/next", headers={"Accept": "application/json", "X-CSRF-Token": csrf})
+    assert progress.get_json() == {
+        "state": "done",
+        "total_rows": CHUNK_SIZE + 1,
+        "done_rows": CHUNK_SIZE + 1,
+        "text": f"Перевірено {CHUNK_SIZE + 1} з {CHUNK_SIZE + 1} рядків",
+    }
+
+
+def test_each_chunk_is_audited_with_who_screened_which_rows(
+    client: FlaskClient, signed_in: Callable[[Role], str], session: Session
+) -> None:
+    csrf = signed_in(Role.OFFICER)
+    data = "record_id,full_name,birth_date\nA-1,Іваненко Іван,1980\n"
+    location = upload(client, csrf, "one.csv", data.encode()).headers["Location"]
+    screen_to_the_end(client, csrf, location)
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "screen_batch")).all()
+    assert (event.role, event.via) == ("officer", "session") and event.actor.startswith("officer")
+    assert event.subject["records"] == [
+        {"row": 2, "record_id": "A-1", "name": "Іваненко Іван", "birth_date": "1980"}
+    ]
+    assert event.outcome["records"] == 1
+
+
+def test_an_unreadable_watchlist_is_an_error_page_never_no_hit(
+    client: FlaskClient, signed_in: Callable[[Role], str], app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csrf = signed_in(Role.SCREENER)
+
+    def unreadable(work: Any) -> Any:
+        raise Unavailable("the watchlist cannot be read right now; try again shortly")
+
+    monkeypatch.setattr(screening_service(app), "with_index", unreadable)
+    response = screen(client, csrf, name="Іваненко Іван")
+    assert response.status_code == 503
+    page = text_of(response)
+    assert "Служба тимчасово недоступна" in page and "ЗБІГУ НЕМАЄ" not in page
+
+
+def test_an_admin_may_open_any_list(
+    client: FlaskClient, signed_in: Callable[[Role], str], app: Any, make_user: Callable[..., User]
+) -> None:
+    csrf = signed_in(Role.SCREENER)
+    location = upload(client, csrf, "theirs.csv", "full_name\nІваненко Іван\n".encode()).headers["Location"]
+    admin = make_user(Role.ADMIN)
+    other = app.test_client()
+    token = csrf_of(other.get("/login").data)
+    other.post("/login", data={"username": admin.username, "password": PASSWORD, "csrf_token": token})
+    assert other.get(location).status_code == 200
