@@ -715,8 +715,9 @@ def list_persons(
     errors = []
     if q is not None and _CONTROL.search(q):
         errors.append(FieldError("q", "contains control characters or broken Unicode"))
-    if page < 1:
-        errors.append(FieldError("page", "must be at least 1"))
+    # the offset of a page beyond MAX_ID would overflow PostgreSQL's bigint and fail the query
+    if not 1 <= page <= MAX_ID:
+        errors.append(FieldError("page", f"must be 1 to {MAX_ID}"))
     if not 1 <= per_page <= MAX_PER_PAGE:
         errors.append(FieldError("per_page", f"must be 1 to {MAX_PER_PAGE}"))
     if errors:

@@ -211,6 +211,7 @@ def test_the_list_pages_and_filters(client: FlaskClient, editor: dict[str, str])
         ("per_page=201", "per_page"),
         ("per_page=x", "per_page"),
         ("page=0", "page"),
+        ("page=99999999999999999999", "page"),
         ("status=lost", "status"),
         ("q=%00", "q"),
     ],
