@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from watchlist.access import SESSION_CSRF_TOKEN, SESSION_USER_ID
-from watchlist.exc import FieldError
+from watchlist.exc import FieldError, ValidationFailed
 from watchlist.models import AuditEvent, ConvictedPerson, NameKind, PersonStatus, Role, User
 from watchlist.persons import (
     add_person,
     import_persons,
+    list_persons,
     parse_person,
     person_input,
     require_person,
@@ -709,6 +710,16 @@ def test_every_message_of_person_validation_has_a_ukrainian_form(app: Flask, dat
             shown = error_message(error)
             assert shown != error.message, f"untranslated: {error}"
             assert not re.search(r"\b(is|must|not|the)\b", shown), shown
+
+
+def test_the_listing_limits_have_a_ukrainian_form(app: Flask, session: Session) -> None:
+    with pytest.raises(ValidationFailed) as failure:
+        list_persons(session, page=0, per_page=500)
+    with app.test_request_context("/"):
+        assert [error_message(error) for error in failure.value.details] == [
+            "має бути від 1 до 2147483647",
+            "має бути від 1 до 200",
+        ]
 
 
 def test_an_unknown_message_is_shown_as_the_operation_wrote_it(app: Flask) -> None:
