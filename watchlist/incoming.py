@@ -262,22 +262,35 @@ def receive_delivery(
 def _write_records(
     session: Session, source: str, delivery: Delivery, checked: _Checked
 ) -> tuple[int, int, int]:
-    known: dict[str, tuple[int, str]] = {}
+    # slice by slice, so a million-row delivery never holds every look-up and statement row at once
     keys = list(checked.records)
-    # look up only the keys this delivery carries, in slices a database accepts as one IN list
+    new = changed = unchanged = 0
     for start in range(0, len(keys), WRITE_BATCH):
+        inserts, updates, same = _write_slice(
+            session, source, delivery, checked, keys[start : start + WRITE_BATCH]
+        )
+        new, changed, unchanged = new + inserts, changed + updates, unchanged + same
+    return new, changed, unchanged
+
+
+def _write_slice(
+    session: Session, source: str, delivery: Delivery, checked: _Checked, keys: list[str]
+) -> tuple[int, int, int]:
+    known: dict[str, tuple[int, str]] = {
+        key: (record_pk, digest)
         for key, record_pk, digest in session.execute(
             select(ReceivedRecord.record_key, ReceivedRecord.id, ReceivedRecord.content_hash).where(
-                ReceivedRecord.source == source,
-                ReceivedRecord.record_key.in_(keys[start : start + WRITE_BATCH]),
+                ReceivedRecord.source == source, ReceivedRecord.record_key.in_(keys)
             )
-        ):
-            known[key] = (record_pk, digest)
+        )
+    }
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    unchanged = 0
-    for key, (record, digest, record_id) in checked.records.items():
+    for key in keys:
+        record, digest, record_id = checked.records[key]
+        if key in known and known[key][1] == digest:
+            continue
         values = {
             "name": record.name,
             "birth_date": record.birth_date,
@@ -286,7 +299,9 @@ def _write_records(
             "last_delivery_id": delivery.id,
             "updated_at": now,
         }
-        if key not in known:
+        if key in known:
+            updates.append({**values, "id": known[key][0]})
+        else:
             inserts.append(
                 {
                     **values,
@@ -298,18 +313,12 @@ def _write_records(
                     "first_seen_at": now,
                 }
             )
-        elif known[key][1] != digest:
-            updates.append({**values, "id": known[key][0]})
-        else:
-            unchanged += 1
     # Core statements on the table: for a million rows the ORM's bulk path costs more than the database
-    connection = session.connection()
-    records = cast(Table, ReceivedRecord.__table__)
-    for start in range(0, len(inserts), WRITE_BATCH):
-        connection.execute(insert(records), inserts[start : start + WRITE_BATCH])
-    for start in range(0, len(updates), WRITE_BATCH):
-        session.execute(update(ReceivedRecord), updates[start : start + WRITE_BATCH])
-    return len(inserts), len(updates), unchanged
+    if inserts:
+        session.connection().execute(insert(cast(Table, ReceivedRecord.__table__)), inserts)
+    if updates:
+        session.execute(update(ReceivedRecord), updates)
+    return len(inserts), len(updates), len(keys) - len(inserts) - len(updates)
 
 
 # --- look-ups ---------------------------------------------------------------------------------------------
