@@ -310,22 +310,35 @@ def person_details(person: ConvictedPerson) -> dict[str, Any]:
     }
 
 
+# persons read per query when adding details to many results (under every database's parameter limit)
+DETAILS_CHUNK = 2000
+
+
+def with_persons_details(session: Session, results: Sequence[dict[str, Any]]) -> None:
+    """Add each candidate's person details (status, convictions) to many screening results.
+
+    The persons are read once for all results, a chunk of ids per query: a list of 10,000 records would
+    otherwise cost three queries per record.
+    """
+    ids = sorted({match["person_id"] for result in results for match in result["matches"]})
+    details: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), DETAILS_CHUNK):
+        for person in session.scalars(
+            select(ConvictedPerson)
+            .where(ConvictedPerson.id.in_(ids[start : start + DETAILS_CHUNK]))
+            .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
+        ):
+            details[person.id] = person_details(person)
+    for result in results:
+        for match in result["matches"]:
+            if match["person_id"] in details:
+                # a copy each: a caller may change one result without touching another that names him
+                match["person"] = dict(details[match["person_id"]])
+
+
 def with_person_details(session: Session, result: dict[str, Any]) -> dict[str, Any]:
     """Add each candidate's person details (status, convictions) to a screening result."""
-    ids = [match["person_id"] for match in result["matches"]]
-    if ids:
-        persons = {
-            p.id: p
-            for p in session.scalars(
-                select(ConvictedPerson)
-                .where(ConvictedPerson.id.in_(ids))
-                .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
-            )
-        }
-        for match in result["matches"]:
-            person = persons.get(match["person_id"])
-            if person is not None:
-                match["person"] = person_details(person)
+    with_persons_details(session, [result])
     return result
 
 
@@ -395,8 +408,8 @@ def screen_records(
     """
     results: list[dict[str, Any]] = service.with_index(lambda index: index.screen_records(records))
     what_to_do = instruction(service.settings, language)
+    with_persons_details(session, results)
     for result in results:
-        with_person_details(session, result)
         result["decision"] = overall_decision(result["matches"])
         result["instruction"] = what_to_do if result["decision"] != "no_hit" else None
     if subject is None:
