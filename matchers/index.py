@@ -15,6 +15,7 @@ from matchers.dates import PartialDate, parse_birth_date
 from matchers.explain import Explanation
 from matchers.names import NamePart, ParsedName, parse_name, patronymic_given_groups
 from matchers.scoring import DATE_BONUS, apply_birth_dates, compare_names, name_score
+from matchers.transliterate import loose_skeleton
 
 # How many names, after the cheap whole-name comparison, get the full part-by-part score.
 _DETAILED_PER_CANDIDATE = 1
@@ -141,6 +142,9 @@ def name_keys(parsed: ParsedName) -> set[str]:
 def query_name_keys(parsed: ParsedName) -> set[str]:
     """Return the keys to look a query name up under: every word's, and each given name with a patronymic."""
     keys = {key for part in parsed.full_parts for key in query_keys(part)}
+    for part in parsed.full_parts:
+        for alternative in part.alternatives:
+            keys.update(_query_keys(loose_skeleton(alternative), alternative))
     given = [part for part in parsed.full_parts if part.groups]
     fathers = [part for part in parsed.full_parts if part.patronymic_like]
     keys |= {

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Literal
 
 from matchers.normalize import mixed_script_words, normalize_name
-from matchers.transliterate import loose_skeleton, skeleton
+from matchers.transliterate import alternative_skeletons, loose_skeleton, skeleton
 
 Role = Literal["surname", "given", "patronymic", "initial"]
 
@@ -44,6 +44,7 @@ class NamePart:
     groups: frozenset[str]  # given-name groups the word belongs to
     initials: frozenset[str]  # skeleton initials it can be abbreviated to
     patronymic_like: bool  # ends like a patronymic (-ович, -івна, -owitsch, …)
+    alternatives: tuple[str, ...] = ()  # skeletons of other readings of ambiguous Latin letters
 
     @property
     def is_initial(self) -> bool:
@@ -153,7 +154,10 @@ def name_word(word: str) -> NamePart:
         initials |= known.initials_by_group[group]
     key = min(groups) if len(groups) == 1 else skel
     loose = loose_skeleton(skel)
-    return NamePart(word, skel, loose, key, "surname", groups, frozenset(initials), patronymic_like)
+    alternatives = alternative_skeletons(word)
+    return NamePart(
+        word, skel, loose, key, "surname", groups, frozenset(initials), patronymic_like, alternatives
+    )
 
 
 @lru_cache(maxsize=200_000)

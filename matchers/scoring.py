@@ -108,6 +108,8 @@ def word_similarity(query: NamePart, candidate: NamePart) -> float:
         if query_groups and query_groups & patronymic_given_groups(candidate.skeleton):
             return 1.0
     similarity = spelling_similarity(query.skeleton, candidate.skeleton, query.loose, candidate.loose)
+    if similarity < ONE_SLIP_SIMILARITY and (query.alternatives or candidate.alternatives):
+        similarity = max(similarity, _alternative_similarity(query, candidate))
     if query.groups and candidate.groups:
         # two known given names that are not forms of one name are two names, however close the spelling
         # (Марина and Мария, Олена and Олеся)
@@ -121,6 +123,18 @@ def word_similarity(query: NamePart, candidate: NamePart) -> float:
     elif query.groups and candidate.skeleton[:1] in query.initials:
         similarity = max(similarity, given_name_similarity(candidate.skeleton, candidate.loose, query.groups))
     return similarity
+
+
+def _alternative_similarity(query: NamePart, candidate: NamePart) -> float:
+    # the other reading of an ambiguous Latin letter ("Zarjew" read with German z = ц) agrees like a
+    # confusable letter: at a discount, and never on top of two slips
+    best = 0.0
+    for first in (query.skeleton, *query.alternatives):
+        for second in (candidate.skeleton, *candidate.alternatives):
+            if first is query.skeleton and second is candidate.skeleton:
+                continue
+            best = max(best, min(_edit_similarity(first, second), ONE_SLIP_SIMILARITY))
+    return LOOSE_FACTOR * best
 
 
 def _edit_similarity(first: str, second: str) -> float:

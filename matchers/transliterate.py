@@ -49,12 +49,14 @@ _LATIN_RULES: tuple[tuple[str, str], ...] = (
     ("schtsch", "shch"), ("shtsh", "shch"), ("chtch", "shch"), ("szcz", "shch"), ("shch", "shch"),
     ("sztsch", "shch"), ("šč", "shch"), ("dsch", "dzh"), ("tsch", "ch"), ("tsj", "ch"), ("tsh", "ch"),
     ("sch", "sh"), ("tch", "ch"), ("dzh", "dzh"), ("sh", "sh"), ("zh", "zh"), ("kh", "x"), ("ch", "ch"),
-    ("cz", "ch"), ("cs", "ch"), ("sz", "sh"), ("ssj", "si"), ("sj", "sh"), ("tj", "ch"), ("dj", "dzh"),
+    ("cz", "ch"), ("cs", "ch"), ("sz", "sh"), ("ssj", "si"), ("sj", "sh"), ("dj", "dzh"),
     ("ts", "ts"), ("tz", "ts"), ("ph", "f"), ("ou", "u"), ("c", "ts"), ("w", "v"), ("x", "ks"), ("q", "k"),
     ("h", "g"), ("y", "i"), ("j", "i"),
 )  # fmt: skip
 # German -zki/-zkij/-zkaja is Slavic -цкий/-цкая; elsewhere z is з (Березкин, Remezkova)
 _GERMAN_TSK = re.compile(r"zk(?=(?:ij|i|y|a|aja)$)")
+# Swedish -vitj (-вич) and tj before a consonant is ч; before a vowel tj is т+я/ю/е (Antjufejev, Tjapkin)
+_SWEDISH_TJ = re.compile(r"tj(?![aeiouy])")
 # English -ck at the end of a word is k (Yunus-Beck); inside a word it is ц+к (Zubickij)
 _FINAL_CK = re.compile(r"ck$")
 # Belarusian -ау/-оў (Шведаў, Гладкоў, "Shvedau") is the -ов of the Russian and Ukrainian form
@@ -86,6 +88,7 @@ def _latin_run(run: str) -> str:
     run = _CZECH_FEMININE.sub("a", run)
     folded = run if run.isascii() else "".join(_fold_latin_letter(char) for char in run)
     folded = _BELARUSIAN_OV.sub("ov", _GERMAN_TSK.sub("tsk", _FINAL_CK.sub("k", folded)))
+    folded = _SWEDISH_TJ.sub("ch", folded)
     return _LATIN_PATTERN.sub(lambda match: _LATIN_REPLACEMENT[match.group()], folded)
 
 
@@ -131,4 +134,32 @@ _LOOSE_REPLACEMENT = {
 @lru_cache(maxsize=200_000)
 def loose_skeleton(word_skeleton: str) -> str:
     """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х/ш, ц/к, о/а)."""
-    return _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
+    loose = _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
+    # ж read as й (French "Ryjenkov") can make a new "ie"
+    return _squeeze(loose.replace("ie", "e"))
+
+
+# Latin spellings that one system reads one way and another system the other way; the skeleton takes the
+# commoner reading, these give the other: Swedish tj before a vowel is ч (Tjernjak), German z is ц (Zarjew,
+# Zybko), GOST 7.79 B writes ц as cz (Czarev), Romance languages and the 2004 passports write к as c.
+_ALTERNATIVE_READINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"tj(?=[aeiouy])"), "č"),
+    (re.compile(r"(?<![cdsz])z(?!h)"), "c"),
+    (re.compile(r"cz"), "c"),
+    (re.compile(r"c(?![hz])"), "k"),
+)
+
+
+@lru_cache(maxsize=200_000)
+def alternative_skeletons(word: str) -> tuple[str, ...]:
+    """Return the skeletons of the other readings of a Latin word's ambiguous letters (none for Cyrillic)."""
+    if not any(char_script(char) == "Latn" for char in word):
+        return ()
+    primary = skeleton(word)
+    found: list[str] = []
+    for pattern, replacement in _ALTERNATIVE_READINGS:
+        if pattern.search(word):
+            other = skeleton(pattern.sub(replacement, word))
+            if other != primary and other not in found:
+                found.append(other)
+    return tuple(found)
