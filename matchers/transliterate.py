@@ -60,7 +60,10 @@ _SWEDISH_TJ = re.compile(r"tj(?![aeiouy])")
 # English -ck at the end of a word is k (Yunus-Beck); inside a word it is ц+к (Zubickij)
 _FINAL_CK = re.compile(r"ck$")
 # Belarusian -ау/-оў (Шведаў, Гладкоў, "Shvedau") is the -ов of the Russian and Ukrainian form
-_BELARUSIAN_OV = re.compile(r"(?<=[^aeiouy])[ao]u$")
+_BELARUSIAN_OV = re.compile(r"(?<=[^aeiouy])[ao]u$|[ao]u(?=sk(?:i|a|ij|y)$)")
+# Belarusian -еў (Arkadzyeu) is -ев, -аўна/-еўна (Aliaksandrauna) is -овна/-евна
+_BELARUSIAN_EV = re.compile(r"eu$")
+_BELARUSIAN_VNA = re.compile(r"(?<=[ae])una$")
 # Czech and Slovak add -ová to the man's surname: Obuchovová is Обухова, Pachodavová is Паходава
 _CZECH_FEMININE = re.compile(r"ová$")
 _LATIN_PATTERN = re.compile("|".join(re.escape(source) for source, _ in _LATIN_RULES))
@@ -88,6 +91,7 @@ def _latin_run(run: str) -> str:
     run = _CZECH_FEMININE.sub("a", run)
     folded = run if run.isascii() else "".join(_fold_latin_letter(char) for char in run)
     folded = _BELARUSIAN_OV.sub("ov", _GERMAN_TSK.sub("tsk", _FINAL_CK.sub("k", folded)))
+    folded = _BELARUSIAN_VNA.sub("vna", _BELARUSIAN_EV.sub("ev", folded))
     folded = _SWEDISH_TJ.sub("ch", folded)
     return _LATIN_PATTERN.sub(lambda match: _LATIN_REPLACEMENT[match.group()], folded)
 
@@ -124,10 +128,12 @@ def skeleton(word: str) -> str:
 # Letters the skeleton keeps apart but real spellings still confuse: "ch" is ч in English, х in Czech, Polish
 # and German, ш in French (Chilov); "c" is ц in Slavic systems, к in the 2004 passports and Romance
 # languages (Olecsandr, Cadencov); "x" is кс in English, х in the scientific and GOST B systems (Proxorov);
-# "j" is й, or ж in French (Ryjenkov); Belarusian akanye writes unstressed о as а and ў after a vowel as u.
-_LOOSE = re.compile(r"shch|ch|sh|x|ks|zh|ts|o|(?<=[ae])u(?=[^aeiou]|$)")
+# "j" is й, or ж in French (Ryjenkov); Belarusian akanye writes unstressed о as а, ў after a vowel as u,
+# and дзекане writes д as дз (Аркадзьеў).
+_LOOSE = re.compile(r"shch|ch|sh|x|ks|zh|ts|dz|o|(?<=[ae])u(?=[^aeiou]|$)")
 _LOOSE_REPLACEMENT = {
-    "shch": "x", "ch": "x", "sh": "x", "x": "x", "ks": "x", "zh": "i", "ts": "k", "o": "a", "u": "v",
+    "shch": "x", "ch": "x", "sh": "x", "x": "x", "ks": "x", "zh": "i", "ts": "k", "dz": "d", "o": "a",
+    "u": "v",
 }  # fmt: skip
 
 
