@@ -63,6 +63,8 @@ screen_pages = Blueprint("screen", __name__)
 SCREENING_ROLES = (Role.SCREENER, Role.OFFICER, Role.EDITOR, Role.ADMIN)
 # the results table shows this many rows at most; the download has them all
 TABLE_LIMIT = 500
+# the room an upload's form has above the file's limit, for the CSRF field and the multipart framing
+UPLOAD_FORM_ROOM = 64 * 1024
 # rows of the file shown under the mapping form, so the uploader sees what each column holds
 SAMPLE_ROWS = 5
 
@@ -207,13 +209,18 @@ def lists() -> tuple[str, int]:
     return _lists_page([])
 
 
+@screen_pages.url_value_preprocessor
+def _limit_uploads(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    # a list is far smaller than a persons file (the app's limit). This runs before the access check
+    # reads the form for its CSRF field, so a larger upload is refused (413) before its body is read.
+    if endpoint == "screen.upload":
+        request.max_content_length = LIST_MAX_BYTES + UPLOAD_FORM_ROOM
+
+
 @screen_pages.post("/screen/lists")
 @allow(*SCREENING_ROLES)
 def upload() -> Response | tuple[str, int]:
     """Store an uploaded list and go on to its mapping step or its screening."""
-    # a list is far smaller than a persons file; the room above the limit is for the form's other fields
-    if (request.content_length or 0) > LIST_MAX_BYTES + 64 * 1024:
-        abort(413)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _lists_page(_problems([FieldError("file", "choose a file")]), 422)
