@@ -6,7 +6,7 @@ that called them commits, so a failure leaves the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +46,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL mode, foreign keys and explicit transactions."""
+def make_engine(url: str, sqlite_begin: str = "IMMEDIATE", **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL mode, foreign keys and explicit transactions.
+
+    SQLite transactions begin IMMEDIATE by default: a transaction that reads and then writes (a screening
+    reads the watchlist, then writes its audit row) cannot take the write lock later if another
+    connection committed in between, and SQLite then fails at once instead of waiting. Taking the lock at
+    BEGIN makes concurrent requests wait their turn (busy_timeout) instead. The tests' one long
+    transaction begins DEFERRED so other connections of the test (readiness checks) can still read, and a
+    read-only session can ask for DEFERRED with `read_only_session`.
+    """
+    if sqlite_begin not in {"DEFERRED", "IMMEDIATE"}:
+        raise ValueError(f"sqlite_begin must be DEFERRED or IMMEDIATE, not {sqlite_begin!r}")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -57,7 +67,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            mode = conn.get_execution_options().get("sqlite_begin", sqlite_begin)
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -94,6 +105,14 @@ def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def read_only_session(factory: Callable[[], Session]) -> Session:
+    """A session for reading only: on SQLite its transaction takes no write lock, so it neither waits for
+    nor blocks a writer (a request that loads the match index while its own session holds the lock)."""
+    session = factory()
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    return session
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
 from watchlist.audit import record_event
+from watchlist.db import read_only_session
 from watchlist.exc import FieldError, Unavailable, ValidationFailed
 from watchlist.models import ConvictedPerson, PersonStatus, WatchlistRevision
 from watchlist.settings import Settings
@@ -253,7 +254,7 @@ class ScreeningService:
         if self._index is not None and now - self._checked_at < self._check_seconds:
             return self._index
         try:
-            with self._sessionmaker() as session:
+            with read_only_session(self._sessionmaker) as session:
                 if self._index is None:
                     self._index = WatchlistIndex.load(session, self._settings)
                 else:

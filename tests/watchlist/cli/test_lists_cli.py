@@ -57,7 +57,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("lists-demo")
     path = folder / "demo.db"
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
+    # DEFERRED: the checkpoint below must not run inside a transaction holding the write lock
+    engine = make_engine(url, sqlite_begin="DEFERRED")
     migrations.upgrade(engine)
     result = _invoke(url, folder / "no-sources.toml", "demo")
     assert result.exit_code == 0, result.output

@@ -37,7 +37,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from watchlist.cli import main
 
     path = tmp_path_factory.mktemp("killed") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
+    # DEFERRED: the checkpoint below must not run inside a transaction holding the write lock
+    engine = make_engine(f"sqlite:///{path}", sqlite_begin="DEFERRED")
     migrations.upgrade(engine)
     result = CliRunner(env=ENV).invoke(main, ["--database-url", f"sqlite:///{path}", "demo"])
     assert result.exit_code == 0, result.output
