@@ -84,18 +84,19 @@ def _deletions(text: str) -> set[str]:
     return {text} | {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)
 def _word_keys(loose: str, key: str) -> tuple[str, ...]:
     keys = {"^" + window for window in _deletions(loose[:_WINDOW])}
     if len(loose) >= _WINDOW + _SKIP:
-        # the same window two letters further on, for words whose first letters took two slips
-        keys |= {"~" + window for window in _deletions(loose[_SKIP : _SKIP + _WINDOW])}
+        # the same window two letters further on, for words whose first letters took two slips; the query
+        # side looks it up with one letter deleted or shifted, which covers one more slip inside it
+        keys.add("~" + loose[_SKIP : _SKIP + _WINDOW])
     if key != loose:
         keys.add("=" + key)
     return tuple(sorted(keys))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _query_keys(loose: str, key: str) -> tuple[str, ...]:
     # A slip that adds or drops a letter inside the window shifts the rest of it by one: look the word up
     # with its window one letter shorter and, with one letter deleted, one letter longer too.
@@ -105,7 +106,6 @@ def _query_keys(loose: str, key: str) -> tuple[str, ...]:
     if len(loose) >= _WINDOW + _SKIP - 1:
         keys.add("~" + loose[_SKIP - 1 : _SKIP - 1 + _WINDOW])
         keys.add("~" + loose[_SKIP + 1 : _SKIP + 1 + _WINDOW])
-        keys.add("~" + loose[_SKIP : _SKIP + _WINDOW - 1])
         keys |= {"~" + window for window in _deletions(loose[_SKIP : _SKIP + _WINDOW + 1])}
     return tuple(sorted(keys))
 
@@ -123,8 +123,13 @@ def query_keys(part: NamePart) -> tuple[str, ...]:
 
 
 def _father_key(part: NamePart) -> str:
-    groups = patronymic_given_groups(part.skeleton)
-    return min(groups) if groups else part.loose
+    return _father_key_of(part.skeleton, part.loose)
+
+
+@lru_cache(maxsize=20_000)
+def _father_key_of(skeleton: str, loose: str) -> str:
+    groups = patronymic_given_groups(skeleton)
+    return min(groups) if groups else loose
 
 
 def name_keys(parsed: ParsedName) -> set[str]:

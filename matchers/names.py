@@ -26,6 +26,9 @@ _PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovna", "evna", "ivna", "avna"
 _STEM_ENDINGS = ("", "i", "o", "a", "e", "ei", "ii", "ia")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Words met again and again (given names, patronymics, common surnames) are worked out once; most surnames
+# of a large watchlist are met once, so a bigger cache would only hold memory.
+_WORD_CACHE = 50_000
 _PIECE_SPLIT = re.compile(r"\.|(?<=\w)-(?=\w)")
 _TOKEN_SPLIT = re.compile(r"[\s;/()\[\]\"«»]+")
 
@@ -42,7 +45,7 @@ class NamePart:
     key: str  # the given-name group's skeleton if the word is a known given name, else the skeleton
     role: Role
     groups: frozenset[str]  # given-name groups the word belongs to
-    initials: frozenset[str]  # skeleton initials it can be abbreviated to
+    initials: str  # the skeleton letters it can be abbreviated to ("oas" for Олександр: О., A., S.)
     patronymic_like: bool  # ends like a patronymic (-ович, -івна, -owitsch, …)
     alternatives: tuple[str, ...] = ()  # skeletons of other readings of ambiguous Latin letters
 
@@ -60,16 +63,12 @@ class ParsedName:
     parts: tuple[NamePart, ...]
     mixed_script: tuple[str, ...]
     roles: tuple[Role, ...]  # the parts' roles, in order
+    full_parts: tuple[NamePart, ...]  # the parts that are whole words, not initials
 
     @property
     def canonical(self) -> str:
         """Return the skeletons of the parts in order, space-separated."""
         return " ".join(part.skeleton for part in self.parts)
-
-    @property
-    def full_parts(self) -> tuple[NamePart, ...]:
-        """Return the parts that are whole words, not initials."""
-        return tuple(part for part in self.parts if not part.is_initial)
 
 
 @dataclass(frozen=True)
@@ -133,18 +132,20 @@ def patronymic_given_groups(word_skeleton: str) -> frozenset[str]:
 
 def patronymic_stem(word_skeleton: str) -> str | None:
     """Return the father's-name stem of a patronymic skeleton ("petrovich" -> "petr"), or None."""
+    if not word_skeleton.endswith(_PATRONYMIC_ENDINGS):
+        return None
     for ending in _PATRONYMIC_ENDINGS:
         if word_skeleton.endswith(ending) and len(word_skeleton) - len(ending) >= 2:
             return word_skeleton[: -len(ending)]
     return None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=_WORD_CACHE)
 def name_word(word: str) -> NamePart:
     """Return one normalised word with its skeleton, given-name groups and initials (role: unknown)."""
     skel = skeleton(word)
     if len(skel) <= 1 or len(word) == 1:
-        return NamePart(word, skel, skel, skel, "initial", frozenset(), frozenset(skel[:1]), False)
+        return NamePart(word, skel, skel, skel, "initial", frozenset(), skel[:1], False)
     groups = given_name_groups(skel)
     known = given_names()
     initials = set(skel[:1])
@@ -156,16 +157,16 @@ def name_word(word: str) -> NamePart:
     loose = loose_skeleton(skel)
     alternatives = alternative_skeletons(word)
     return NamePart(
-        word, skel, loose, key, "surname", groups, frozenset(initials), patronymic_like, alternatives
+        word, skel, loose, key, "surname", groups, "".join(sorted(initials)), patronymic_like, alternatives
     )
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=_WORD_CACHE)
 def _raw_word(word: str) -> NamePart:
     return name_word(normalize_name(word))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=_WORD_CACHE)
 def _with_role(part: NamePart, role: Role) -> NamePart:
     return part if part.role == role else replace(part, role=role)
 
@@ -236,7 +237,7 @@ def _assign_roles(parts: list[NamePart], surname_hints: list[bool]) -> list[Role
     return [role or "surname" for role in roles]
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def parse_name(text: str) -> ParsedName:
     """Split a full name in any order and script into parts with canonical forms and guessed roles."""
     words = _split_words(" ".join(text.split()))
@@ -253,4 +254,5 @@ def parse_name(text: str) -> ParsedName:
     roles = _assign_roles(parts, hints)
     parts = [_with_role(part, role) for part, role in zip(parts, roles, strict=True)]
     mixed = tuple(mixed_script_words(text)) if _LATIN.search(text) and _CYRILLIC.search(text) else ()
-    return ParsedName(raw=text, parts=tuple(parts), mixed_script=mixed, roles=tuple(roles))
+    full = tuple(part for part in parts if part.role != "initial")
+    return ParsedName(raw=text, parts=tuple(parts), mixed_script=mixed, roles=tuple(roles), full_parts=full)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from matchers.scripts import fold_homoglyphs, is_mixed_word
+from matchers.scripts import fold_homoglyphs, has_both_scripts, is_mixed_word
 
 _APOSTROPHES = dict.fromkeys(map(ord, "’‘ʼʹʻ`´′＇‛ˈ"), "'")
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
@@ -45,8 +45,12 @@ def normalize_name(text: str) -> str:
     Apostrophe and dash variants become ``'`` and ``-``, ``ё`` becomes ``е``, whitespace is collapsed. Letters
     are not transliterated. Normalising twice changes nothing.
     """
-    text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), _hygiene(text))
+    text = _hygiene(text)
+    both_scripts = has_both_scripts(text)
+    if both_scripts:
+        text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), text)
     text = unicodedata.normalize("NFKC", text.casefold()).replace("ё", "е")
-    # casefolding can produce new homoglyph mixes only by case ("M" -> "m"), so fold once more on lower case
-    text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), text)
+    if both_scripts:
+        # casefolding can make new look-alikes ("M" -> "m" has no Cyrillic twin), so fold once more
+        text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), text)
     return " ".join(text.split())

@@ -151,7 +151,7 @@ def _edit_similarity(first: str, second: str) -> float:
     return min(OSA.normalized_similarity(first, second), TWO_SLIPS_SIMILARITY - 0.05)
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=200_000)
 def spelling_similarity(first: str, second: str, first_loose: str, second_loose: str) -> float:
     """Return how alike two skeletons are, letting confusable letters agree at a discount."""
     if other_sex_forms(first, second):
@@ -197,7 +197,7 @@ def evidence(query: NamePart, candidate: NamePart, similarity: float) -> float:
     return similarity * ROLE_COMPATIBILITY[frozenset({query.role, candidate.role})]
 
 
-@lru_cache(maxsize=1_000_000)
+@lru_cache(maxsize=200_000)
 def _compare_words(query: NamePart, candidate: NamePart) -> tuple[float, float]:
     similarity = word_similarity(query, candidate)
     return similarity, evidence(query, candidate, similarity)

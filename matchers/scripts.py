@@ -53,8 +53,13 @@ _ANY_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _ANY_CYRILLIC = re.compile(r"[\u0400-\u052f]")
 
 
+def has_both_scripts(text: str) -> bool:
+    """Tell whether a text has Latin and Cyrillic letters (a quick test before looking word by word)."""
+    return not text.isascii() and bool(_ANY_LATIN.search(text)) and bool(_ANY_CYRILLIC.search(text))
+
+
 def _dominant_script(word: str) -> str | None:
-    if word.isascii() or not _ANY_LATIN.search(word) or not _ANY_CYRILLIC.search(word):
+    if not has_both_scripts(word):
         return None
     latin = cyrillic = latin_only = cyrillic_only = 0
     for char in word:

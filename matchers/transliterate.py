@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import groupby
 
 from matchers.scripts import char_script
 
@@ -70,9 +69,16 @@ _LATIN_PATTERN = re.compile("|".join(re.escape(source) for source, _ in _LATIN_R
 _LATIN_REPLACEMENT = dict(_LATIN_RULES)
 
 
+_REPEATS = re.compile(r"(.)\1+")
+
+
 def _squeeze(text: str) -> str:
     # doubled letters are one (Anna/Ana, Kabashnyy/Kabashny, -ий/-ii/-iy after i/y/j -> i)
-    return "".join(letter for letter, _ in groupby(text))
+    return _REPEATS.sub(_first_letter, text)
+
+
+def _first_letter(match: re.Match[str]) -> str:
+    return match.group(1)
 
 
 _NOT_LETTER = re.compile(r"[^a-z]")
@@ -96,7 +102,7 @@ def _latin_run(run: str) -> str:
     return _LATIN_PATTERN.sub(lambda match: _LATIN_REPLACEMENT[match.group()], folded)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def skeleton(word: str) -> str:
     """Return the canonical Latin skeleton of one normalised name word ("гнилицький" -> "gnilitski")."""
     out: list[str] = []
@@ -137,7 +143,7 @@ _LOOSE_REPLACEMENT = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def loose_skeleton(word_skeleton: str) -> str:
     """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х/ш, ц/к, о/а)."""
     loose = _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
@@ -156,7 +162,7 @@ _ALTERNATIVE_READINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def alternative_skeletons(word: str) -> tuple[str, ...]:
     """Return the skeletons of the other readings of a Latin word's ambiguous letters (none for Cyrillic)."""
     if not any(char_script(char) == "Latn" for char in word):
