@@ -24,11 +24,12 @@ DIFFERENT_GIVEN_NAMES_SIMILARITY = 0.6
 ONE_SLIP_SIMILARITY = 0.92
 TWO_SLIPS_SIMILARITY = 0.78
 # Spelling similarity below this is more likely another name than a typo: each point below it costs
-# PARTIAL_PENALTY points (0.85 -> 0.775, 0.75 -> 0.525, 0.6 -> 0.15), so two different patronymics or
-# surnames do not add up to an alert on the strength of shared letters.
+# PARTIAL_PENALTY points (0.85 -> 0.80, 0.75 -> 0.60, 0.6 -> 0.30), so two different patronymics or
+# surnames do not add up to an alert on the strength of shared letters, yet a badly mangled surname with
+# the right given name and patronymic is still shown for review.
 CLEAR_SIMILARITY = 0.9
 PARTIAL_PENALTY = 1.0
-# Letters that spellings confuse (ч/х as "ch", ц as "z", Belarusian а for о) agree, but less surely.
+# Letters that spellings confuse (ч/х/ш as "ch", ц/к as "c", Belarusian а for о) agree, but less surely.
 LOOSE_FACTOR = 0.94
 # Aligning parts of different roles (the query's surname with the candidate's patronymic) is a guess.
 ROLE_COMPATIBILITY: dict[frozenset[Role], float] = {

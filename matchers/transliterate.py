@@ -10,8 +10,13 @@ Polish ("Szczukin", "Władimirowicz"), Dutch, Swedish and Czech spellings and th
   for Альхеев is one edit away);
 * и/ы/і/ї/й and y/i/j -> i, doubled letters collapse (so -ий/-ый/-yi/-yy/-ij/-iy/-y end the same way);
 * е/є/э/ё and e/ye/ie/je/yo/io/jo -> e; у and u/ou -> u; в/ў and v/w/ŭ -> v, Belarusian -au/-ou -> -ov;
-* ц and ts/tz/c (and German z before k) -> ts; ч and ch/tsch/tch/cz/č/tj -> ch; ш and sh/sch/sz/š/sj -> sh;
-  щ and shch/schtsch/szcz/šč/ŝ -> shch; ж and zh/ž/ż -> zh; x -> ks; ь, ъ and apostrophes vanish.
+* ц and ts/tz/c (and German z before k) -> ts; ч and ch/tsch/tch/cz/č/Swedish tj -> ch; ш and
+  sh/sch/sz/š/sj -> sh; щ and shch/schtsch/szcz/šč/ŝ -> shch; ж and zh/ž/ż -> zh; x -> ks; ь, ъ and
+  apostrophes vanish; Czech -ová -> -a.
+
+Where systems disagree on what a Latin letter means ("ch" is ч in English, х in Czech and German, ш in
+French), :func:`loose_skeleton` merges the letters and :func:`alternative_skeletons` gives the other
+readings; the scoring lets those agree at a discount.
 """
 
 from __future__ import annotations

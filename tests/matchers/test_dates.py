@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matchers.dates import PartialDate, compare_dates, parse_birth_date
 
@@ -63,3 +65,11 @@ def test_partial_dates_print_at_their_precision() -> None:
 )
 def test_compare_dates(query: str | None, candidate: str | None, verdict: str) -> None:
     assert compare_dates(parse_birth_date(query), parse_birth_date(candidate)).verdict == verdict
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("0123456789./- TMarchберезня")), max_size=14) | st.text(max_size=20)
+)
+def test_parse_birth_date_never_raises(text: str) -> None:
+    parsed = parse_birth_date(text)
+    assert parsed is None or 1800 <= parsed.year <= 2100
