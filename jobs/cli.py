@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from jobs.retro import run_retro
 from jobs.sources.config import FolderTransport, HttpTransport, Source, SourcesConfig, load_sources
 from jobs.sources.fetch import Fetcher, FetchFailed
 from jobs.sources.receive import DEFAULT_SETTLE_SECONDS, Received, fetch_source, import_file
@@ -168,3 +169,18 @@ def sources_check(offline: bool, sources_file: Path | None) -> None:
         failed += bool(problems)
     if failed:
         raise click.ClickException(f"{failed} of {len(config.sources)} source(s) failed the check")
+
+
+@main.command("retro")
+@pass_state
+def retro_command(state: CliState) -> None:
+    """Match the persons added or renamed since the last retro run against every stored incoming record."""
+    run = run_retro(state.sessionmaker, state.settings)
+    if run is None:
+        click.echo("retro: nobody queued; nothing to do")
+        return
+    counts = run.counts
+    click.echo(
+        f"retro: {counts['persons']} persons against {counts['records_screened']} stored records, "
+        f"{counts['alerts_raised']} alerts raised"
+    )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from watchlist.db import utcnow
 from watchlist.models import Alert
+from watchlist.models.runs import RetroRequest
+
+# the person fields the matcher reads: a change to any of them may make old incoming records hits
+SCREENED_FIELDS = frozenset({"full_name", "aliases", "document_names", "birth_date", "status"})
 
 
 def raise_alert(
@@ -58,3 +63,18 @@ def alerts_for_records(session: Session, record_ids: list[int]) -> list[Alert]:
     if not record_ids:
         return []
     return list(session.scalars(select(Alert).where(Alert.record_id.in_(record_ids)).order_by(Alert.id)))
+
+
+def screening_changed(changes: Collection[str]) -> bool:
+    """Whether a person's changed fields (names of `persons.diff`) alter what the matcher finds."""
+    return not SCREENED_FIELDS.isdisjoint(changes)
+
+
+def queue_retro(session: Session, person_ids: Iterable[int]) -> int:
+    """Queue persons to be matched against every stored incoming record (retro-matching), in the
+    caller's transaction; returns how many were queued."""
+    now = utcnow()
+    rows = [{"person_id": person_id, "queued_at": now} for person_id in dict.fromkeys(person_ids)]
+    if rows:
+        session.execute(insert(RetroRequest), rows)
+    return len(rows)

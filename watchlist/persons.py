@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchers.scripts import detect_script
+from watchlist.alerts import queue_retro, screening_changed
 from watchlist.db import utcnow
 from watchlist.exc import Conflict, FieldError, NotFound, ValidationFailed
 from watchlist.models import (
@@ -571,14 +572,14 @@ def _apply(person: ConvictedPerson, data: PersonInput) -> None:
     person.convictions = rows[: len(data.convictions)]
 
 
-def _insert_new(session: Session, rows: Sequence[PersonInput], actor: str) -> None:
+def _insert_new(session: Session, rows: Sequence[PersonInput], actor: str) -> list[int]:
     """Insert persons known to be new with a few multi-row INSERTs instead of one ORM object per row.
 
     An import of thousands of new persons spends most of its time building ORM objects otherwise; the
     columns written are the same `_apply` writes.
     """
     if not rows:
-        return
+        return []
     now = utcnow()
     values = [{**_person_values(row, now), "created_at": now, "updated_at": now} for row in rows]
     inserted = session.execute(
@@ -587,7 +588,8 @@ def _insert_new(session: Session, rows: Sequence[PersonInput], actor: str) -> No
     names: list[dict[str, Any]] = []
     convictions: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
-    for person_id, row in zip(inserted.scalars().all(), rows, strict=True):
+    person_ids = list(inserted.scalars().all())
+    for person_id, row in zip(person_ids, rows, strict=True):
         names += [{"person_id": person_id, **_name_values(kind, name)} for kind, name in _names_of(row)]
         convictions += [{"person_id": person_id, **_conviction_values(c)} for c in row.convictions]
         changes.append(
@@ -602,6 +604,7 @@ def _insert_new(session: Session, rows: Sequence[PersonInput], actor: str) -> No
     for model, batch in ((PersonName, names), (Conviction, convictions), (PersonChange, changes)):
         if batch:
             session.execute(insert(model), batch)
+    return person_ids
 
 
 def _action(before: PersonInput | None, after: PersonInput) -> str:
@@ -636,6 +639,8 @@ def add_person(session: Session, data: PersonInput, actor: str) -> ConvictedPers
     except IntegrityError as error:
         raise Conflict(f"a person with external_id {data.external_id!r} exists already") from error
     bump_revision(session)
+    # retro-matching hook: old incoming records are matched against him by the scheduler's retro job
+    queue_retro(session, [person.id])
     return person
 
 
@@ -652,6 +657,8 @@ def update_person(session: Session, person: ConvictedPerson, data: PersonInput, 
     _apply(person, data)
     _record(person, actor, _action(before, data), changes)
     bump_revision(session)
+    if screening_changed(changes):
+        queue_retro(session, [person.id])
     return True
 
 
@@ -806,7 +813,7 @@ def import_persons(
             )
         }
         new = [row for row in batch if row.external_id not in existing]
-        _insert_new(session, new, actor)
+        retro = _insert_new(session, new, actor)
         summary.created += len(new)
         for row in batch:
             person = existing.get(row.external_id)
@@ -821,7 +828,10 @@ def import_persons(
             _apply(person, after)
             _record(person, actor, "imported", changes)
             summary.updated += 1
+            if screening_changed(changes):
+                retro.append(person.id)
         session.flush()
+        queue_retro(session, retro)
         if progress is not None:
             progress(len(batch))
     if summary.created or summary.updated:

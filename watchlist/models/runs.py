@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, Integer, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchlist.db import Base, UTCDateTime, utcnow
@@ -16,6 +16,8 @@ class RunKind(enum.StrEnum):
     IMPORT = "import"
     FETCH = "fetch"
     MATCH = "match"
+    # watchlist persons added or renamed, matched against every stored incoming record
+    RETRO = "retro"
 
 
 class RunStatus(enum.StrEnum):
@@ -55,3 +57,52 @@ class Run(Base):
     # the delivery an import or fetch run received, when it received one
     delivery_id: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RetroRequest(Base):
+    """A watchlist person to match against every stored incoming record, queued in the transaction that
+    added him or changed his names, so the request commits or vanishes with the change itself."""
+
+    __tablename__ = "retro_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduler (SQLite; PostgreSQL uses an advisory lock): the holder renews `expires_at`
+    while alive, and another scheduler takes the row over only once it has expired."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BatchStatus(enum.StrEnum):
+    PENDING = "pending"
+    # a worker took it at `claimed_at`; taken again by another once the claim times out
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
+class MatchBatch(Base):
+    """A slice of a matching run's records (ids first..last) that one worker claims and matches."""
+
+    __tablename__ = "match_batches"
+    __table_args__ = (Index("ix_match_batches_run_id_status", "run_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    first_record_id: Mapped[int] = mapped_column(Integer)
+    last_record_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[BatchStatus] = mapped_column(
+        Enum(BatchStatus, native_enum=False, length=16, values_callable=_values), default=BatchStatus.PENDING
+    )
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    records_matched: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_raised: Mapped[int] = mapped_column(Integer, default=0)
