@@ -6,11 +6,13 @@ entry point of the package names this module and `watchlist.cli` loads it, and i
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
 
 from jobs.retro import run_retro
+from jobs.scheduler import SchedulerProcess, holder_name, install_signal_handlers, job_specs, lease_for
 from jobs.sources.config import FolderTransport, HttpTransport, Source, SourcesConfig, load_sources
 from jobs.sources.fetch import Fetcher, FetchFailed
 from jobs.sources.receive import DEFAULT_SETTLE_SECONDS, Received, fetch_source, import_file
@@ -184,3 +186,47 @@ def retro_command(state: CliState) -> None:
         f"retro: {counts['persons']} persons against {counts['records_screened']} stored records, "
         f"{counts['alerts_raised']} alerts raised"
     )
+
+
+@main.command("scheduler")
+@sources_file_option
+@click.option("--match-every", default=300.0, show_default=True, type=float, help="Seconds between matching.")
+@click.option(
+    "--retro-every", default=60.0, show_default=True, type=float, help="Seconds between retro runs."
+)
+@click.option(
+    "--poll-seconds",
+    default=5.0,
+    show_default=True,
+    type=float,
+    help="How often a standby tries the lease, and the active one renews it.",
+)
+@click.option("--exit-after", type=float, help="Stop after this many seconds (tests, one-off runs).")
+@pass_state
+def scheduler_command(
+    state: CliState,
+    sources_file: Path | None,
+    match_every: float,
+    retro_every: float,
+    poll_seconds: float,
+    exit_after: float | None,
+) -> None:
+    """Run the scheduler: fetch each source on its schedule, match, retro-match. Only one is active
+    at a time however many are started; the others wait as standbys and take over when it stops."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # one line per job run is enough; APScheduler says three
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    config = load_sources(sources_file)
+    factory, settings = state.sessionmaker, state.settings
+    process = SchedulerProcess(
+        factory=factory,
+        lease=lease_for(state.engine, factory, holder_name()),
+        specs=lambda: job_specs(factory, settings, config, match_every=match_every, retro_every=retro_every),
+        config=config,
+        poll_seconds=poll_seconds,
+        exit_after=exit_after,
+        echo=lambda line: click.echo(line),
+    )
+    install_signal_handlers(process)
+    if process.run():
+        raise click.ClickException("the scheduler lost its lease to another and stopped")
