@@ -23,7 +23,7 @@ from watchlist import i18n
 from watchlist.db import get_session
 from watchlist.exc import BadRequest, Forbidden, NotAuthenticated
 from watchlist.models import Role, User
-from watchlist.users import TOKEN_PREFIX, authenticate_token
+from watchlist.users import TOKEN_PREFIX, authenticate_bearer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -128,11 +128,13 @@ def _from_token(header: str) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
-    row = authenticate_token(get_session(), token.strip())
-    if row is None:
+    caller = authenticate_bearer(get_session(), token.strip())
+    if caller is None:
         raise NotAuthenticated("the API token is unknown, expired or revoked")
-    get_session().commit()  # keep last_used_at
-    return Principal(row.user.id, row.user.username, row.role, "token", row.id)
+    if caller.touched:
+        # at most once a minute per token: keep last_used_at even when the view itself commits nothing
+        get_session().commit()
+    return Principal(caller.user_id, caller.username, caller.role, "token", caller.token_id)
 
 
 def _from_session() -> Principal | None:

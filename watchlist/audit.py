@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from watchlist.db import utcnow
 from watchlist.models import AuditEvent, Role
 
 
@@ -22,15 +24,47 @@ def record_event(
     outcome: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one audit row in the caller's transaction: if it cannot be written, the caller's work fails too."""
-    event = AuditEvent(
-        action=action,
-        actor=actor[:128],
-        via=via,
-        role=str(role.value if isinstance(role, Role) else role) if role is not None else None,
-        remote_addr=remote_addr,
-        subject=dict(subject or {}),
-        outcome=dict(outcome or {}),
-    )
+    event = AuditEvent(**_values(action, actor, via, role, remote_addr, subject, outcome))
     session.add(event)
     session.flush()
     return event
+
+
+def write_event(
+    session: Session,
+    action: str,
+    *,
+    actor: str,
+    via: str,
+    role: Role | str | None = None,
+    remote_addr: str | None = None,
+    subject: Mapping[str, Any] | None = None,
+    outcome: Mapping[str, Any] | None = None,
+) -> None:
+    """Write one audit row in the caller's transaction now, as one INSERT; as `record_event`, but for the
+    hot path of screening, which needs no ORM object back. A failed write raises here, before any answer."""
+    session.connection().execute(
+        insert(cast(Table, AuditEvent.__table__)),
+        _values(action, actor, via, role, remote_addr, subject, outcome),
+    )
+
+
+def _values(
+    action: str,
+    actor: str,
+    via: str,
+    role: Role | str | None,
+    remote_addr: str | None,
+    subject: Mapping[str, Any] | None,
+    outcome: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "occurred_at": utcnow(),
+        "action": action,
+        "actor": actor[:128],
+        "via": via,
+        "role": str(role.value if isinstance(role, Role) else role) if role is not None else None,
+        "remote_addr": remote_addr,
+        "subject": dict(subject or {}),
+        "outcome": dict(outcome or {}),
+    }

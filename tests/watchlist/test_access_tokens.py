@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from watchlist.access import allow
 from watchlist.db import utcnow
 from watchlist.models import Role, User
-from watchlist.users import create_token, disable_user, revoke_token
+from watchlist.users import authenticate_bearer, create_token, disable_user, revoke_token
 
 
 def _route(app: Flask) -> None:
@@ -112,3 +112,64 @@ def test_a_bearer_token_needs_no_csrf_token(
     session.commit()
     response = client.post("/api/v1/editors-only", json={}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
+
+
+def test_last_used_at_is_written_at_most_once_a_minute_per_token(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    row, token = create_token(session, make_user(Role.SCREENER))
+    session.commit()
+    start = utcnow()
+    first = authenticate_bearer(session, token, now=start)
+    assert first is not None and first.touched
+    session.commit()
+    # the requests of the next minute change nothing in the database: no write, no disk sync
+    for seconds in (1, 30, 59):
+        caller = authenticate_bearer(session, token, now=start + timedelta(seconds=seconds))
+        assert caller is not None and not caller.touched
+    session.refresh(row)
+    assert row.last_used_at == start
+    later = authenticate_bearer(session, token, now=start + timedelta(seconds=61))
+    assert later is not None and later.touched
+    session.commit()
+    session.refresh(row)
+    assert row.last_used_at == start + timedelta(seconds=61)
+
+
+def test_the_one_query_authentication_refuses_what_the_token_rules_refuse(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    now = utcnow()
+    live, live_token = create_token(session, make_user(Role.EDITOR, username="ed"))
+    expired, expired_token = create_token(session, make_user(Role.EDITOR), days=1)
+    revoked, revoked_token = create_token(session, make_user(Role.EDITOR))
+    revoke_token(session, revoked.id)
+    _row, disabled_token = create_token(session, make_user(Role.EDITOR, username="gone2"))
+    disable_user(session, "gone2")
+    demoted_user = make_user(Role.ADMIN, username="demoted")
+    _row, demoted_token = create_token(session, demoted_user, role=Role.EDITOR)
+    demoted_user.role = Role.SCREENER
+    session.commit()
+
+    caller = authenticate_bearer(session, live_token, now=now)
+    assert caller is not None
+    assert (caller.token_id, caller.username, caller.role) == (live.id, "ed", Role.EDITOR)
+    assert authenticate_bearer(session, expired_token, now=now + timedelta(days=1, seconds=1)) is None
+    for token in (revoked_token, disabled_token, demoted_token, "wl_not-a-real-token"):
+        assert authenticate_bearer(session, token, now=now) is None, token
+
+
+def test_a_request_within_the_minute_commits_nothing_for_its_token(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    row, token = create_token(session, make_user(Role.EDITOR))
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 200
+    session.refresh(row)
+    first_use = row.last_used_at
+    assert first_use is not None
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 200
+    session.refresh(row)
+    assert row.last_used_at == first_use

@@ -240,3 +240,44 @@ def test_a_bad_query_names_the_field(query: dict[str, Any], field: str, message:
     with pytest.raises(ValidationFailed) as caught:
         incoming_record(query)
     assert [(e.field, e.message) for e in caught.value.details] == [(field, message)]
+
+
+def test_a_hits_details_come_from_the_index_and_follow_a_change_of_his_convictions(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    clock = FakeClock()
+    person = add(
+        session,
+        external_id="UA-0102",
+        full_name="Мельничук Богдан Ігорович",
+        convictions=[{"court": "Київський апеляційний суд", "case_number": "11-кп/824/1/2023"}],
+    )
+    session.commit()
+    service = ScreeningService(session_factory, settings, clock=clock)
+    screen = lambda: screen_records(  # noqa: E731
+        session, service, [incoming_record({"name": "Melnychuk Bohdan"})], action="screen", actor="o", via="t"
+    )
+    [result] = screen()
+    [conviction] = result["matches"][0]["person"]["convictions"]
+    assert conviction["case_number"] == "11-кп/824/1/2023"
+    # each result gets its own copy: changing one answer cannot change the index or the next answer
+    conviction["case_number"] = "changed by a caller"
+    assert screen()[0]["matches"][0]["person"]["convictions"][0]["case_number"] == "11-кп/824/1/2023"
+
+    update_person(
+        session,
+        person,
+        require_person(
+            {
+                "external_id": "UA-0102",
+                "full_name": "Мельничук Богдан Ігорович",
+                "convictions": [{"court": "Верховний Суд", "case_number": "51-1/2024"}],
+            }
+        ),
+        "t",
+    )
+    session.commit()
+    clock.now += 5
+    [result] = screen()
+    assert [c["case_number"] for c in result["matches"][0]["person"]["convictions"]] == ["51-1/2024"]
+    assert result["matches"][0]["person"]["names"][0]["name"] == "Мельничук Богдан Ігорович"
