@@ -7,15 +7,19 @@ entry point of the package names this module and `watchlist.cli` loads it, and i
 from __future__ import annotations
 
 import logging
+import signal
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from jobs.retro import run_retro
+from jobs.runs import run_matching
 from jobs.scheduler import SchedulerProcess, holder_name, install_signal_handlers, job_specs, lease_for
 from jobs.sources.config import FolderTransport, HttpTransport, Source, SourcesConfig, load_sources
 from jobs.sources.fetch import Fetcher, FetchFailed
 from jobs.sources.receive import DEFAULT_SETTLE_SECONDS, Received, fetch_source, import_file
+from jobs.worker import CLAIM_TIMEOUT, Worker, plan_run, worker_name
 from watchlist.cli import CliState, main, pass_state
 from watchlist.cli.lists import lists_group
 from watchlist.exc import ConfigError
@@ -202,6 +206,11 @@ def retro_command(state: CliState) -> None:
     help="How often a standby tries the lease, and the active one renews it.",
 )
 @click.option("--exit-after", type=float, help="Stop after this many seconds (tests, one-off runs).")
+@click.option(
+    "--with-workers",
+    is_flag=True,
+    help="Only plan matching batches; `watchlist worker` processes match them.",
+)
 @pass_state
 def scheduler_command(
     state: CliState,
@@ -210,6 +219,7 @@ def scheduler_command(
     retro_every: float,
     poll_seconds: float,
     exit_after: float | None,
+    with_workers: bool,
 ) -> None:
     """Run the scheduler: fetch each source on its schedule, match, retro-match. Only one is active
     at a time however many are started; the others wait as standbys and take over when it stops."""
@@ -221,7 +231,14 @@ def scheduler_command(
     process = SchedulerProcess(
         factory=factory,
         lease=lease_for(state.engine, factory, holder_name()),
-        specs=lambda: job_specs(factory, settings, config, match_every=match_every, retro_every=retro_every),
+        specs=lambda: job_specs(
+            factory,
+            settings,
+            config,
+            match_every=match_every,
+            retro_every=retro_every,
+            with_workers=with_workers,
+        ),
         config=config,
         poll_seconds=poll_seconds,
         exit_after=exit_after,
@@ -230,3 +247,57 @@ def scheduler_command(
     install_signal_handlers(process)
     if process.run():
         raise click.ClickException("the scheduler lost its lease to another and stopped")
+
+
+@main.command("worker")
+@click.option(
+    "--claim-timeout",
+    default=CLAIM_TIMEOUT.total_seconds(),
+    show_default=True,
+    type=float,
+    help="Seconds after which a batch claimed by a silent worker is claimed again.",
+)
+@click.option("--poll-seconds", default=5.0, show_default=True, type=float, help="Idle wait between claims.")
+@click.option("--exit-when-idle", is_flag=True, help="Stop when no batch is left instead of waiting.")
+@click.option("--pause-after-claim", default=0.0, type=float, hidden=True)
+@pass_state
+def worker_command(
+    state: CliState, claim_timeout: float, poll_seconds: float, exit_when_idle: bool, pause_after_claim: float
+) -> None:
+    """Match the batches of planned matching runs, sharing them with any other workers (PostgreSQL;
+    on SQLite run one worker at a time)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stopping: list[bool] = []
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.append(True)
+
+    signal.signal(signal.SIGTERM, stop)
+    worker = Worker(
+        state.sessionmaker,
+        state.settings,
+        worker_name(),
+        timeout=timedelta(seconds=claim_timeout),
+        poll_seconds=poll_seconds,
+        pause_after_claim=pause_after_claim,
+        echo=lambda line: click.echo(line),
+    )
+    done = worker.run(exit_when_idle=exit_when_idle, should_stop=lambda: bool(stopping))
+    click.echo(f"worker {worker.name}: {done} batches done")
+
+
+@main.command("match")
+@click.option("--source", help="Only the records of this source.")
+@click.option("--plan", is_flag=True, help="Only plan the run's batches for `watchlist worker` processes.")
+@pass_state
+def match_command(state: CliState, source: str | None, plan: bool) -> None:
+    """Match the records waiting to be matched (new or changed) against the watchlist."""
+    if plan:
+        run = plan_run(state.sessionmaker, source)
+        if run is None:
+            click.echo("match: nothing waits, or a planned run is still being worked")
+        else:
+            click.echo(f"match: run {run.id} planned as {run.counts['batches']} batches")
+        return
+    counts = run_matching(state.sessionmaker, state.settings, source).counts
+    click.echo(f"match: {counts['records_matched']} records matched, {counts['alerts_raised']} alerts raised")

@@ -39,6 +39,7 @@ from jobs.retro import run_retro
 from jobs.runs import has_records_to_match, run_matching
 from jobs.sources.config import Source, SourcesConfig
 from jobs.sources.receive import fetch_source
+from jobs.worker import plan_run
 from watchlist.db import session_scope, utcnow
 from watchlist.models import Run, RunKind
 from watchlist.models.runs import SchedulerLease
@@ -174,12 +175,19 @@ def job_specs(
     *,
     match_every: float = 300,
     retro_every: float = 60,
+    with_workers: bool = False,
 ) -> list[JobSpec]:
-    """Every job the scheduler runs: each scheduled source's fetch, matching what waits, retro-matching."""
+    """Every job the scheduler runs: each scheduled source's fetch, matching what waits, retro-matching.
+
+    With `with_workers` the match job only plans a run's batches, and `watchlist worker` processes match
+    them; otherwise the scheduler matches in its own process.
+    """
 
     def match() -> None:
         # a fetch matches what it brought itself; this takes what a failed or killed run left waiting
-        if has_records_to_match(factory):
+        if with_workers:
+            plan_run(factory)
+        elif has_records_to_match(factory):
             run_matching(factory, settings)
 
     def retro() -> None:

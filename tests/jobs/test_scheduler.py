@@ -7,13 +7,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.scheduler import AdvisoryLease, RowLease, catch_up_jobs, job_specs, missed
@@ -89,23 +88,6 @@ def test_the_advisory_lock_has_one_holder_and_goes_with_its_connection(engine: E
 
 
 ENV = {"WATCHLIST_SECRET_KEY": "scheduler-test-secret-key-0123456789"}
-
-
-@pytest.fixture
-def process_database(tmp_path: Path, database_url: str) -> Iterator[str]:
-    """A database of its own for processes that commit (the tests' database rolls every test back):
-    a SQLite file, or on PostgreSQL a fresh database beside the test one."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scheduler.db'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_procs"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    admin.dispose()
 
 
 @pytest.mark.slow

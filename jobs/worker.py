@@ -1,0 +1,204 @@
+"""`watchlist worker`: matching work split into batches that several worker processes share.
+
+A matching run is planned as batches of record ids (`plan_run`); each worker claims the next batch with
+`SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL: two workers never take the same batch and never wait for
+each other), commits the claim, then matches the batch and marks it done in one transaction with the
+alerts and the records' matched marks. A worker killed mid-batch has committed nothing of it: the batch
+stays claimed, and once its claim is older than the timeout another worker claims it again. The worker
+that finishes a run's last batch (the run's row locked, so exactly one sees it last) records its end.
+
+SQLite has no row locks: there the claim is serialised by SQLite's one writer, which is correct but makes
+every worker wait for the others' writes, so one worker at a time is what to run on SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchlist.alerts import raise_alert
+from watchlist.db import session_scope, utcnow
+from watchlist.incoming import finish_run, mark_matched, records_to_match, start_run
+from watchlist.models import Run, RunKind, RunStatus
+from watchlist.models.runs import BatchStatus, MatchBatch
+from watchlist.screening import WatchlistIndex
+from watchlist.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+# a claim older than this is taken to belong to a dead worker and the batch is claimed again
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def worker_name() -> str:
+    """This process as a batch's claimer: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def plan_run(
+    factory: sessionmaker[Session], source: str | None = None, batch_size: int = BATCH_SIZE
+) -> Run | None:
+    """Start a matching run for the records waiting to be matched, split into batches for the workers;
+    None when nothing waits or a planned run is still being worked (its batches cover what waits)."""
+    with session_scope(factory) as session:
+        open_batches = session.scalar(
+            select(MatchBatch.id).where(MatchBatch.status != BatchStatus.DONE).limit(1)
+        )
+        if open_batches is not None:
+            return None
+        pending = records_to_match(session, source, 0, 1)
+        if not pending:
+            return None
+        run = start_run(session, RunKind.MATCH, source)
+        after, batches = 0, 0
+        while True:
+            slice_ = records_to_match(session, source, after, batch_size)
+            if not slice_:
+                break
+            session.add(MatchBatch(run_id=run.id, first_record_id=slice_[0].id, last_record_id=slice_[-1].id))
+            after, batches = slice_[-1].id, batches + 1
+        run.counts = {"batches": batches}
+        return run
+
+
+def open_batches(factory: sessionmaker[Session]) -> int:
+    """How many batches are not done (pending, or claimed by a worker)."""
+    with factory() as session:
+        return len(session.scalars(select(MatchBatch.id).where(MatchBatch.status != BatchStatus.DONE)).all())
+
+
+@dataclass(frozen=True)
+class Claim:
+    batch_id: int
+    run_id: int
+    first_record_id: int
+    last_record_id: int
+    source: str | None
+
+
+def claim_batch(
+    factory: sessionmaker[Session], worker: str, timeout: timedelta = CLAIM_TIMEOUT
+) -> Claim | None:
+    """Claim the next batch no live worker holds (a pending one, or one whose claim timed out)."""
+    now = utcnow()
+    with session_scope(factory) as session:
+        batch = session.scalars(
+            select(MatchBatch)
+            .where(
+                or_(
+                    MatchBatch.status == BatchStatus.PENDING,
+                    (MatchBatch.status == BatchStatus.CLAIMED) & (MatchBatch.claimed_at < now - timeout),
+                )
+            )
+            .order_by(MatchBatch.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if batch is None:
+            return None
+        batch.status, batch.claimed_by, batch.claimed_at = BatchStatus.CLAIMED, worker, now
+        batch.attempts += 1
+        source = session.scalar(select(Run.source).where(Run.id == batch.run_id))
+        return Claim(batch.id, batch.run_id, batch.first_record_id, batch.last_record_id, source)
+
+
+def work_batch(
+    factory: sessionmaker[Session], index: WatchlistIndex, claim: Claim, worker: str
+) -> tuple[int, int]:
+    """Match a claimed batch, raise its alerts and mark it done; (records matched, alerts raised)."""
+    with session_scope(factory) as session:
+        span = claim.last_record_id - claim.first_record_id + 1
+        records = [
+            record
+            for record in records_to_match(session, claim.source, claim.first_record_id - 1, span)
+            if record.id <= claim.last_record_id
+        ]
+        raised = 0
+        results = index.screen_records([pending.record for pending in records])
+        for record, result in zip(records, results, strict=True):
+            for match in result["matches"]:
+                if match["decision"] != "alert":
+                    continue
+                _alert, new = raise_alert(
+                    session,
+                    person_id=match["person_id"],
+                    record_id=record.id,
+                    score=match["score"],
+                    decision=match["decision"],
+                    explanation=match["explanation"],
+                    run_id=claim.run_id,
+                )
+                raised += new
+        mark_matched(session, records)
+        # the run's row locked first: of two workers finishing its last batches, exactly one sees it done
+        run = session.get(Run, claim.run_id, with_for_update=True)
+        session.execute(
+            update(MatchBatch)
+            .where(MatchBatch.id == claim.batch_id)
+            .values(status=BatchStatus.DONE, records_matched=len(records), alerts_raised=raised)
+        )
+        left = session.scalar(
+            select(MatchBatch.id)
+            .where(MatchBatch.run_id == claim.run_id, MatchBatch.status != BatchStatus.DONE)
+            .limit(1)
+        )
+        if left is None and run is not None and run.status is RunStatus.RUNNING:
+            batches = session.scalars(select(MatchBatch).where(MatchBatch.run_id == claim.run_id)).all()
+            finish_run(
+                session,
+                run,
+                RunStatus.SUCCEEDED,
+                {
+                    "batches": len(batches),
+                    "records_matched": sum(b.records_matched for b in batches),
+                    "alerts_raised": sum(b.alerts_raised for b in batches),
+                    "workers": len({b.claimed_by for b in batches}),
+                },
+            )
+        return len(records), raised
+
+
+@dataclass
+class Worker:
+    """A worker process's loop: claim, match, repeat; idle when nothing is left."""
+
+    factory: sessionmaker[Session]
+    settings: Settings
+    name: str
+    timeout: timedelta = CLAIM_TIMEOUT
+    poll_seconds: float = 5.0
+    # tests and demonstrations: hold each claimed batch this long before matching it
+    pause_after_claim: float = 0.0
+    echo: Callable[[str], None] = print
+
+    def run(self, exit_when_idle: bool = False, should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Work batches until stopped (or, with `exit_when_idle`, until none is left); batches done."""
+        with self.factory() as session:
+            index = WatchlistIndex.load(session, self.settings)
+        done = 0
+        while not should_stop():
+            claim = claim_batch(self.factory, self.name, self.timeout)
+            if claim is None:
+                # a batch another worker holds may still come back (its worker may die): wait for it
+                if exit_when_idle and not open_batches(self.factory):
+                    break
+                time.sleep(self.poll_seconds)
+                continue
+            if self.pause_after_claim:
+                time.sleep(self.pause_after_claim)
+            with self.factory() as session:
+                index.refresh(session)
+            records, raised = work_batch(self.factory, index, claim, self.name)
+            done += 1
+            self.echo(f"worker {self.name}: batch {claim.batch_id} of run {claim.run_id}: {records} records")
+            log.info("batch %d: %d alerts raised", claim.batch_id, raised)
+        return done
