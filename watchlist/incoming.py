@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, or_, select, update
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from watchlist.db import utcnow
 from watchlist.exc import FieldError, ValidationFailed
 from watchlist.models import (
+    Alert,
     Delivery,
     DeliveryStatus,
     QuarantinedRow,
@@ -452,12 +453,80 @@ def finish_run(
 
 
 def recent_runs(
-    session: Session, source: str | None = None, limit: int = 20, since: datetime | None = None
+    session: Session,
+    source: str | None = None,
+    limit: int = 20,
+    since: datetime | None = None,
+    kind: RunKind | None = None,
 ) -> list[Run]:
-    """The newest runs, of one source or of all, newest first."""
+    """The newest runs, of one source (and kind) or of all, newest first."""
     query = select(Run).order_by(Run.id.desc()).limit(limit)
+    if kind is not None:
+        query = query.where(Run.kind == kind)
     if source is not None:
         query = query.where(Run.source == source)
     if since is not None:
         query = query.where(Run.started_at >= since)
     return list(session.scalars(query))
+
+
+def run_to_dict(run: Run) -> dict[str, Any]:
+    """A run as the API and the pages show it."""
+    finished = run.finished_at
+    return {
+        "id": run.id,
+        "kind": run.kind.value,
+        "source": run.source,
+        "status": run.status.value,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": finished.isoformat() if finished else None,
+        "duration_seconds": round((finished - run.started_at).total_seconds(), 3) if finished else None,
+        "counts": dict(run.counts or {}),
+        "delivery_id": run.delivery_id,
+        "error": run.error,
+    }
+
+
+@dataclass
+class NightlyFigures:
+    """Records received and alerts raised per night (UTC date) and source, oldest night first."""
+
+    nights: list[date]
+    sources: list[str]
+    # {source: [count per night]}
+    records: dict[str, list[int]]
+    alerts: dict[str, list[int]]
+
+
+def nightly_figures(session: Session, nights: int = 14, today: date | None = None) -> NightlyFigures:
+    """The last `nights` nights' records received (rows of accepted deliveries) and alerts raised, by
+    source; counted in Python over the window's rows so the query is the same on SQLite and PostgreSQL."""
+    last = today or utcnow().date()
+    days = [last - timedelta(days=n) for n in range(nights - 1, -1, -1)]
+    position = {day: n for n, day in enumerate(days)}
+    since = datetime.combine(days[0], time.min, tzinfo=UTC)
+    records: dict[str, list[int]] = {}
+    alerts: dict[str, list[int]] = {}
+    deliveries = session.execute(
+        select(Delivery.source, Delivery.received_at, Delivery.rows_total).where(
+            Delivery.received_at >= since, Delivery.status == DeliveryStatus.ACCEPTED
+        )
+    )
+    for source, received_at, rows in deliveries:
+        slot = position.get(received_at.astimezone(UTC).date())
+        if slot is not None:
+            records.setdefault(source, [0] * nights)[slot] += rows
+    raised = session.execute(
+        select(ReceivedRecord.source, Alert.raised_at)
+        .join(ReceivedRecord, ReceivedRecord.id == Alert.record_id)
+        .where(Alert.raised_at >= since)
+    )
+    for source, raised_at in raised:
+        slot = position.get(raised_at.astimezone(UTC).date())
+        if slot is not None:
+            alerts.setdefault(source, [0] * nights)[slot] += 1
+    sources = sorted(set(records) | set(alerts))
+    for source in sources:
+        records.setdefault(source, [0] * nights)
+        alerts.setdefault(source, [0] * nights)
+    return NightlyFigures(days, sources, records, alerts)

@@ -25,6 +25,7 @@ def _no_store(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     from watchlist.web import (  # noqa: F401  (registers the routes)
         account,
+        admin,
         errors,
         home,
         navigation,
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     navigation.init_app(app)
     persons.init_app(app)
     screening.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(web)
     errors.init_app(app)
     app.after_request(_no_store)
