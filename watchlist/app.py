@@ -41,6 +41,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     init_api(app)
     init_web(app)
+    from watchlist import metrics
+
+    metrics.init_app(app)
     app.before_request(_start_timer)
     app.after_request(_log_request)
     return app
