@@ -264,7 +264,14 @@ def build_generated_set(
                 queries.append(
                     Query(category, variant.name, variant.birth_date, None, variant.birth_date_iso)
                 )
-    others = [person for person in holdouts if person.uk.full().casefold() not in member_keys]
+    # a hold-out with a member's surname and birth day is that member under another spelling of his name
+    surname_births = {(person.uk.surname, person.birth_date) for person in chosen}
+    others = [
+        person
+        for person in holdouts
+        if person.uk.full().casefold() not in member_keys
+        and (person.uk.surname, person.birth_date) not in surname_births
+    ]
     for person in others[:members]:
         variant = _maybe_date(person, rng, _full(_common(person, rng), rng))
         queries.append(Query("other_person", variant.name, variant.birth_date, None, variant.birth_date_iso))

@@ -168,13 +168,20 @@ def build_real_set(persons: list[RealPerson], members: int, seed: int) -> Evalua
         for other in (*person.russian_names, *person.latin):
             member_names.setdefault(_name_key(other), []).append(person.birth_date)
     member_surnames: dict[str, set[str]] = {}
+    surname_births: set[tuple[str, str]] = set()
     for person in chosen:
         parts = surname_and_given(person.cyrillic)
         if parts:
             member_surnames.setdefault(parts[0], set()).add(parts[1])
+            if person.birth_date and len(person.birth_date) == 10:
+                surname_births.add((parts[0], person.birth_date))
 
     def probably_a_member(person: RealPerson) -> bool:
         if person.cluster and person.cluster in member_clusters:
+            return True
+        # the same surname born the same day is the member with his given name spelt another way
+        parts = surname_and_given(person.cyrillic)
+        if parts and person.birth_date and (parts[0], person.birth_date) in surname_births:
             return True
         for name in (person.cyrillic, *person.russian_names, *person.latin):
             for date in member_names.get(_name_key(name), ()):
@@ -214,8 +221,9 @@ def build_real_set(persons: list[RealPerson], members: int, seed: int) -> Evalua
         "Negatives: other persons not on the watchlist; persons sharing a member's surname with another "
         "given name; a member's own Latin name with a birth date twenty years away (another day), and with "
         "a year-only birth date 5-15 years away differing in two digits. Hold-outs that are probably a "
-        "member under another record (shared tax-number cluster, or a Cyrillic or Latin name of a member "
-        "with a compatible year) are left out. No two members share a Cyrillic name.",
+        "member under another record (shared tax-number cluster, a Cyrillic or Latin name of a member "
+        "with a compatible year, or a member's surname with his birth day) are left out. No two members "
+        "share a Cyrillic name.",
     )
     return EvaluationSet(
         key="real",
