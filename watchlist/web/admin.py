@@ -146,7 +146,7 @@ def admin_runs() -> str:
     charts = []
     if figures.sources:
         charts = [
-            bar_chart(i18n.gettext(title), figures.nights, figures.sources, series)
+            (i18n.gettext(title), bar_chart(i18n.gettext(title), figures.nights, figures.sources, series))
             for title, series in (
                 ("admin.runs.chart_records", figures.records),
                 ("admin.runs.chart_alerts", figures.alerts),
