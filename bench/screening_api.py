@@ -187,6 +187,28 @@ def start_gunicorn(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes
     return subprocess.Popen(command, env=environ, stdout=log_file, stderr=subprocess.STDOUT)
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU seconds (user + system) spent so far by gunicorn's master and its workers (Linux /proc).
+
+    On a shared machine wall-clock latency depends on the neighbours; CPU per request does not, so the
+    benchmark reports it beside the latencies. PostgreSQL's own CPU is not counted.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [master_pid]
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            # the fields after the parenthesised command: utime and stime are the 12th and 13th
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker that exited meanwhile
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
     """Wait for /healthz to answer: the workers answer once they have built their match index."""
     deadline = time.monotonic() + seconds
@@ -419,13 +441,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             warm_seconds = warm_up(base, token, queries)
             log(f"indexes built ({warm_seconds:.1f} s); {CLIENTS} clients for {args.seconds} s")
             screens_before = audit_count(url, "screen")
+            cpu_before = server_cpu_seconds(server.pid)
             load = run_wrk(base, token, queries, args.seconds, workdir)
             # requests still in flight when wrk stopped are answered (and audited) a moment later
             time.sleep(1)
+            server_cpu = server_cpu_seconds(server.pid) - cpu_before
             audited = audit_count(url, "screen") - screens_before
             log(
                 f"{load['requests']:,} requests: p50 {load['latency_us']['p50'] / 1000:.1f} ms, "
-                f"p99 {load['latency_us']['p99'] / 1000:.1f} ms"
+                f"p99 {load['latency_us']['p99'] / 1000:.1f} ms, "
+                f"server CPU {server_cpu * 1000 / max(load['requests'], 1):.2f} ms per request"
             )
             log(f"batch of {len(batch):,} records")
             batch_result = timed_batch(base, token, batch)
@@ -452,6 +477,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "errors": load["errors"],
         "statuses": load["statuses"],
         "audit_rows_written": audited,
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(load["requests"], 1), 2),
         "generator_cpu_s": load["generator_cpu_s"],
         "generator_share_of_one_core": load["generator_share_of_one_core"],
         "batch": batch_result,
@@ -522,6 +548,8 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"| {b['seconds']} s "
             f"(status {b['status']}, {b['hits']:,} hits, {b['possible_hits']:,} possible, "
             f"{b['response_mb']} MB answer) | <= {TARGETS['batch_s']:.0f} s | {mark('batch_s')} |",
+            f"| gunicorn's CPU per request (master and workers, user + system) | "
+            f"{f['server_cpu_ms_per_request']} ms | | |",
             f"| load generator's own CPU | {f['generator_cpu_s']} s "
             f"({f['generator_share_of_one_core'] * 100:.0f}% of one core) | | |",
             "",
