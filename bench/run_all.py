@@ -16,6 +16,7 @@ BENCH = Path(__file__).resolve().parent
 # benchmark module -> its arguments for a quick run; a module whose file is absent is skipped
 BENCHMARKS: dict[str, list[str]] = {
     "bench.import_persons": ["--runs", "1"],
+    "bench.incoming_import": ["--rows", "100000"],
     "bench.matcher_speed": ["--quick"],
     "bench.screening_api": ["--quick"],
 }
