@@ -140,9 +140,18 @@ class WatchlistIndex:
         """Screen one name; candidates best first, each as a JSON-ready dict."""
         return [self.match_to_dict(match) for match in self.index.screen(name, birth_date)]
 
-    def screen_records(self, records: Sequence[IncomingRecord]) -> list[dict[str, Any]]:
-        """Screen many records; one result per record, in input order, in the screening-result shape."""
-        found = self.index.screen_many((record.name, record.birth_date) for record in records)
+    def screen_records(
+        self, records: Sequence[IncomingRecord], *, workers: int | None = 1
+    ) -> list[dict[str, Any]]:
+        """Screen many records; one result per record, in input order, in the screening-result shape.
+
+        In this process by default: web workers and the scheduler run threads, and forking a threaded
+        process is unsafe. A single-threaded command may pass `workers=None` to let the matcher fork one
+        process per CPU for a large list.
+        """
+        found = self.index.screen_many(
+            ((record.name, record.birth_date) for record in records), workers=workers
+        )
         return [
             {"record_id": record.record_id, "matches": [self.match_to_dict(m) for m in matches]}
             for record, matches in zip(records, found, strict=True)

@@ -62,7 +62,8 @@ def screen_file(state: CliState, file: Path, output: Path | None) -> None:
     if errors:
         fail("\n".join(["rows that cannot be screened (nothing was screened):", *map(str, errors)]))
     index = _load_index(state)
-    results = index.screen_records(records)
+    # a command runs no threads: the matcher may fork one process per CPU for a long list
+    results = index.screen_records(records, workers=None)
     out: TextIO
     with output.open("w", encoding="utf-8") if output else _stdout() as out:
         for result in results:
