@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from watchlist.db import Base, UTCDateTime, utcnow
+from watchlist.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class ListState(enum.StrEnum):
@@ -25,17 +25,6 @@ class RowState(enum.StrEnum):
     SCREENED = "screened"
     # the row cannot be screened (no name, a field too long, more cells than columns); `errors` say why
     INVALID = "invalid"
-
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class ListScreening(Base):
@@ -54,7 +43,7 @@ class ListScreening(Base):
     # the username of the official who uploaded the list; only they (and admins) see it
     owner: Mapped[str] = mapped_column(String(128))
     file_name: Mapped[str] = mapped_column(String(255))
-    state: Mapped[ListState] = mapped_column(_enum(ListState, "list_state"), default=ListState.MAPPING)
+    state: Mapped[ListState] = mapped_column(str_enum(ListState, "list_state"), default=ListState.MAPPING)
     # the file's header, in order
     columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     # incoming-list field -> the file's column it is read from
@@ -86,7 +75,7 @@ class ListScreeningRow(Base):
     # the row number a person looking at the file sees (the header is row 1)
     row_number: Mapped[int] = mapped_column(Integer)
     cells: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[RowState] = mapped_column(_enum(RowState, "list_row_state"), default=RowState.PENDING)
+    state: Mapped[RowState] = mapped_column(str_enum(RowState, "list_row_state"), default=RowState.PENDING)
     record_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(300))
     birth_date: Mapped[str | None] = mapped_column(String(200))

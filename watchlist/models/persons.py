@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from watchlist.db import Base, UTCDateTime, utcnow
+from watchlist.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class PersonStatus(enum.StrEnum):
@@ -35,28 +35,19 @@ class NameKind(enum.StrEnum):
     DOCUMENT = "document"
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class ConvictedPerson(Base):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[PersonStatus] = mapped_column(
-        _enum(PersonStatus, "person_status"), default=PersonStatus.WANTED, index=True
+        str_enum(PersonStatus, "person_status"), default=PersonStatus.WANTED, index=True
     )
     # a partial date is stored on the first day of its month or year; the precision says which
     birth_date: Mapped[date | None] = mapped_column(Date)
-    birth_date_precision: Mapped[DatePrecision | None] = mapped_column(_enum(DatePrecision, "date_precision"))
+    birth_date_precision: Mapped[DatePrecision | None] = mapped_column(
+        str_enum(DatePrecision, "date_precision")
+    )
     birth_place: Mapped[str | None] = mapped_column(String(255))
     citizenship: Mapped[str | None] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -102,7 +93,7 @@ class PersonName(Base):
     # NFKC + casefold of `name`: the name-substring filter compares this, because SQLite's LIKE and lower()
     # fold ASCII letters only and Cyrillic names must be found whatever their case
     folded: Mapped[str] = mapped_column(String(512), index=True)
-    kind: Mapped[NameKind] = mapped_column(_enum(NameKind, "name_kind"), default=NameKind.ALIAS)
+    kind: Mapped[NameKind] = mapped_column(str_enum(NameKind, "name_kind"), default=NameKind.ALIAS)
     # ISO 15924 code computed from the letters: Cyrl, Latn, Mixed, …
     script: Mapped[str] = mapped_column(String(8))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from watchlist.db import Base, UTCDateTime, utcnow
+from watchlist.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -23,14 +23,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-_role_enum = Enum(
-    Role,
-    name="role",
-    native_enum=False,
-    create_constraint=True,
-    length=16,
-    values_callable=lambda members: [member.value for member in members],
-)
+_role_enum = str_enum(Role, "role")
 
 
 class User(Base):
