@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist.alerts import raise_alert
@@ -111,6 +112,20 @@ def claim_batch(
         return Claim(batch.id, batch.run_id, batch.first_record_id, batch.last_record_id, source)
 
 
+def release_claim(factory: sessionmaker[Session], claim: Claim, worker: str) -> None:
+    """Give a claimed batch back (pending again) when its work failed in this worker."""
+    with session_scope(factory) as session:
+        session.execute(
+            update(MatchBatch)
+            .where(
+                MatchBatch.id == claim.batch_id,
+                MatchBatch.claimed_by == worker,
+                MatchBatch.status == BatchStatus.CLAIMED,
+            )
+            .values(status=BatchStatus.PENDING, claimed_by=None, claimed_at=None)
+        )
+
+
 def work_batch(
     factory: sessionmaker[Session], index: WatchlistIndex, claim: Claim, worker: str
 ) -> tuple[int, int]:
@@ -139,8 +154,10 @@ def work_batch(
                 )
                 raised += new
         mark_matched(session, records)
-        # the run's row locked first: of two workers finishing its last batches, exactly one sees it done
-        run = session.get(Run, claim.run_id, with_for_update=True)
+        # the run's row locked: of two workers finishing its last batches, exactly one sees it done. FOR NO
+        # KEY UPDATE, because each alert inserted above holds FOR KEY SHARE on it (its run_id foreign key):
+        # FOR UPDATE would wait for the other worker's share while it waits for ours, a deadlock
+        run = session.get(Run, claim.run_id, with_for_update={"key_share": True})
         session.execute(
             update(MatchBatch)
             .where(MatchBatch.id == claim.batch_id)
@@ -189,15 +206,26 @@ class Worker:
             claim = claim_batch(self.factory, self.name, self.timeout)
             if claim is None:
                 # a batch another worker holds may still come back (its worker may die): wait for it
-                if exit_when_idle and not open_batches(self.factory):
+                left = open_batches(self.factory)
+                if exit_when_idle and not left:
                     break
-                time.sleep(self.poll_seconds)
+                # batches held by others end soon (or come back when their worker died): look again soon
+                time.sleep(min(self.poll_seconds, 0.2) if left else self.poll_seconds)
                 continue
             if self.pause_after_claim:
                 time.sleep(self.pause_after_claim)
             with self.factory() as session:
                 index.refresh(session)
-            records, raised = work_batch(self.factory, index, claim, self.name)
+            try:
+                records, raised = work_batch(self.factory, index, claim, self.name)
+            except OperationalError as error:
+                # a deadlock, a dropped connection: nothing of the batch was committed; give it back
+                log.warning(
+                    "batch %d failed (%s); released for another try", claim.batch_id, type(error).__name__
+                )
+                release_claim(self.factory, claim, self.name)
+                time.sleep(self.poll_seconds)
+                continue
             done += 1
             self.echo(f"worker {self.name}: batch {claim.batch_id} of run {claim.run_id}: {records} records")
             log.info("batch %d: %d alerts raised", claim.batch_id, raised)

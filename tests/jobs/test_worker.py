@@ -145,3 +145,42 @@ def test_a_worker_killed_mid_batch_loses_nothing(
         batch = session.get(MatchBatch, killed_batch)
         assert batch is not None and batch.status is BatchStatus.DONE and batch.attempts == 2
         assert batch.claimed_by != held.claimed_by
+
+
+def test_two_workers_raising_alerts_in_every_batch_do_not_deadlock(
+    process_database: str, tmp_path: Path
+) -> None:
+    if not process_database.startswith("postgresql"):
+        pytest.skip("workers share a run on PostgreSQL")
+    engine = make_engine(process_database)
+    migrations.upgrade(engine)
+    try:
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        # a hit in every batch: each batch's alerts take a key-share lock on the run's row before the batch
+        # locks that row to see whether the run is done
+        rows = [
+            (
+                n + 2,
+                HITS[n % 3] if n % 5 == 0 else {"record_id": f"C{n}", "full_name": "Іваненко Марко Петрович"},
+            )
+            for n in range(400)
+        ]
+        rows = [(number, {**data, "record_id": f"C{number}"}) for number, data in rows]
+        with session_scope(factory) as session:
+            for data in WATCHLIST:
+                add_person(session, require_person(data), "test")
+            receive_delivery(session, "border", "border.csv", b"border", rows)
+        run = plan_run(factory, batch_size=10)
+        assert run is not None
+        logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
+        workers = [_worker(process_database, log, "--exit-when-idle") for log in logs]
+        statuses = [worker.wait(timeout=300) for worker in workers]
+        output = "\n---\n".join(log.read_text(encoding="utf-8") for log in logs)
+        assert statuses == [0, 0], output
+        assert "released for another try" not in output and "deadlock" not in output.lower()
+        with factory() as session:
+            done = session.get(Run, run.id)
+            assert done is not None and done.status is RunStatus.SUCCEEDED
+            assert done.counts["records_matched"] == 400 and done.counts["alerts_raised"] == 80
+    finally:
+        engine.dispose()
