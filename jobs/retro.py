@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobs.runs import recorded_run
 from matchers import MatchIndex, Thresholds
-from watchlist.alerts import raise_alert
+from watchlist.alerts import raise_alerts_for
 from watchlist.db import session_scope
 from watchlist.models import ConvictedPerson, PersonStatus, ReceivedRecord, Run, RunKind
 from watchlist.models.runs import RetroRequest
@@ -104,20 +104,9 @@ def run_retro(
                     ]
                 )
                 for row, result in zip(rows, results, strict=True):
-                    for match in result["matches"]:
-                        if match["decision"] != "alert":
-                            counts["review_candidates"] += 1
-                            continue
-                        _alert, new = raise_alert(
-                            session,
-                            person_id=match["person_id"],
-                            record_id=row.id,
-                            score=match["score"],
-                            decision=match["decision"],
-                            explanation=match["explanation"],
-                            run_id=recorder.run_id,
-                        )
-                        counts["alerts_raised" if new else "alerts_existing"] += 1
+                    tally = raise_alerts_for(session, row.id, result["matches"], recorder.run_id)
+                    for key, value in tally.items():
+                        counts[key] += value
                 counts["records_screened"] += len(rows)
                 after = rows[-1].id
         with session_scope(factory) as session:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from watchlist.alerts import raise_alert
+from watchlist.alerts import raise_alerts_for
 from watchlist.db import session_scope
 from watchlist.incoming import finish_run, mark_matched, records_to_match, start_run
 from watchlist.models import Run, RunKind, RunStatus
@@ -100,20 +100,9 @@ def run_matching(
                     break
                 results = index.screen_records([pending.record for pending in records])
                 for record, result in zip(records, results, strict=True):
-                    for match in result["matches"]:
-                        if match["decision"] != "alert":
-                            counts["review_candidates"] += 1
-                            continue
-                        _alert, new = raise_alert(
-                            session,
-                            person_id=match["person_id"],
-                            record_id=record.id,
-                            score=match["score"],
-                            decision=match["decision"],
-                            explanation=match["explanation"],
-                            run_id=recorder.run_id,
-                        )
-                        counts["alerts_raised" if new else "alerts_existing"] += 1
+                    tally = raise_alerts_for(session, record.id, result["matches"], recorder.run_id)
+                    for key, value in tally.items():
+                        counts[key] += value
                 mark_matched(session, records)
                 after = records[-1].id
                 counts["records_matched"] += len(records)

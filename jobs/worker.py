@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from watchlist.alerts import raise_alert
+from watchlist.alerts import raise_alerts_for
 from watchlist.db import session_scope, utcnow
 from watchlist.incoming import finish_run, mark_matched, records_to_match, start_run
 from watchlist.models import Run, RunKind, RunStatus
@@ -140,19 +140,7 @@ def work_batch(
         raised = 0
         results = index.screen_records([pending.record for pending in records])
         for record, result in zip(records, results, strict=True):
-            for match in result["matches"]:
-                if match["decision"] != "alert":
-                    continue
-                _alert, new = raise_alert(
-                    session,
-                    person_id=match["person_id"],
-                    record_id=record.id,
-                    score=match["score"],
-                    decision=match["decision"],
-                    explanation=match["explanation"],
-                    run_id=claim.run_id,
-                )
-                raised += new
+            raised += raise_alerts_for(session, record.id, result["matches"], claim.run_id)["alerts_raised"]
         mark_matched(session, records)
         # the run's row locked: of two workers finishing its last batches, exactly one sees it done. FOR NO
         # KEY UPDATE, because each alert inserted above holds FOR KEY SHARE on it (its run_id foreign key):

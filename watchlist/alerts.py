@@ -58,6 +58,29 @@ def raise_alert(
     return alert, True
 
 
+def raise_alerts_for(
+    session: Session, record_id: int, matches: Iterable[Mapping[str, Any]], run_id: int | None = None
+) -> dict[str, int]:
+    """Raise an alert for each candidate of one record's screening result that the matcher decided
+    `alert`; returns how many were raised, existed already, or were only for review."""
+    tally = {"alerts_raised": 0, "alerts_existing": 0, "review_candidates": 0}
+    for match in matches:
+        if match["decision"] != "alert":
+            tally["review_candidates"] += 1
+            continue
+        _alert, new = raise_alert(
+            session,
+            person_id=match["person_id"],
+            record_id=record_id,
+            score=match["score"],
+            decision=match["decision"],
+            explanation=match["explanation"],
+            run_id=run_id,
+        )
+        tally["alerts_raised" if new else "alerts_existing"] += 1
+    return tally
+
+
 def alerts_for_records(session: Session, record_ids: list[int]) -> list[Alert]:
     """The alerts raised on the given incoming records, oldest first."""
     if not record_ids:
