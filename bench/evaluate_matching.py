@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import json
 import multiprocessing
 import os
 import platform
@@ -42,10 +41,10 @@ from bench.generated_set import (
 from bench.metrics import Figures, Hit, Outcome, summarise, summarise_by_category
 from bench.peers import RETRIEVAL_TOP_K, CandidateSets, NomenklaturaPeer, RapidfuzzPeer, retrieve_candidates
 from bench.real_set import DEFAULT_DATA, build_real_set, load_persons
+from bench.report import RESULTS, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config" / "default.toml"
-RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 20261124
 # (alert precision, alert recall) the issue sets for our engine
 TARGETS = {"real": (0.998, 0.99), "generated": (0.995, 0.97)}
@@ -564,13 +563,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     output_dir = args.output_dir or (None if args.quick else RESULTS)
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "eval.md").write_text(report + "\n", encoding="utf-8")
-        data = results_json(sets, settings, meta)
-        (output_dir / "eval.json").write_text(
-            json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        log(f"wrote {output_dir / 'eval.md'} and eval.json")
+        written = write_results(output_dir, "eval", report, results_json(sets, settings, meta))
+        log(f"wrote {written} and eval.json")
     log(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import gc
 import importlib
-import json
 import os
 import platform
 import random
@@ -32,9 +31,9 @@ from rapidfuzz import fuzz, process
 
 from bench.evaluate_matching import DEFAULT_CONFIG, MatchingSettings, read_matching_settings
 from bench.peers import ascii_fold
+from bench.report import RESULTS, write_results
 from bench.synthetic_watchlist import SyntheticPerson, hit_query, make_watchlist, miss_query
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 20261124
 TARGETS = {
     "screen_median_ms": 2.0,
@@ -381,10 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     output_dir = args.output_dir or (None if args.quick else RESULTS)
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "matcher-speed.md").write_text(report, encoding="utf-8")
-        (output_dir / "matcher-speed.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-        log(f"wrote {output_dir / 'matcher-speed.md'} and .json")
+        log(f"wrote {write_results(output_dir, 'matcher-speed', report, result)} and .json")
     return 0
 
 

@@ -48,6 +48,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from bench.report import RESULTS, write_results
 from bench.synthetic_watchlist import SyntheticPerson, hit_query, make_watchlist, miss_query
 from watchlist import migrations
 from watchlist.db import make_engine, session_scope
@@ -55,7 +56,6 @@ from watchlist.imports import import_person_file, read_person_file
 from watchlist.models import AuditEvent, Role
 from watchlist.users import create_token, create_user
 
-RESULTS = Path(__file__).resolve().parent / "results"
 GUNICORN_CONF = Path(__file__).resolve().parents[1] / "config" / "gunicorn.conf.py"
 SEED = 20261124
 WORKERS = 2
@@ -587,10 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     output_dir = args.output_dir or (None if args.quick else RESULTS)
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "screening-api.md").write_text(report, encoding="utf-8")
-        (output_dir / "screening-api.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-        log(f"wrote {output_dir / 'screening-api.md'} and .json")
+        log(f"wrote {write_results(output_dir, 'screening-api', report, result)} and .json")
     return 0 if all(result["targets_met"].values()) else 1
 
 
