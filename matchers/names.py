@@ -159,7 +159,11 @@ def name_word(word: str) -> NamePart:
     skel = skeleton(word)
     if len(skel) <= 1 or len(word) == 1:
         return NamePart(word, skel, skel, skel, "initial", frozenset(), skel[:1], False)
+    alternatives = alternative_skeletons(word)
     groups = given_name_groups(skel)
+    for alternative in alternatives if not groups else ():
+        # the other reading of an ambiguous letter may be the known name (Swedish "Sjarhej" is Сяргей)
+        groups |= given_name_groups(alternative)
     known = given_names()
     initials = set(skel[:1])
     patronymic_like = patronymic_stem(skel) is not None
@@ -168,7 +172,6 @@ def name_word(word: str) -> NamePart:
         initials |= known.initials_by_group[group]
     key = min(groups) if len(groups) == 1 else skel
     loose = loose_skeleton(skel)
-    alternatives = alternative_skeletons(word)
     return NamePart(
         word, skel, loose, key, "surname", groups, "".join(sorted(initials)), patronymic_like, alternatives
     )

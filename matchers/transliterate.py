@@ -169,13 +169,16 @@ def loose_skeleton(word_skeleton: str) -> str:
 # commoner reading, these give the other: Swedish tj before a vowel is ч (Tjernjak), German z is ц (Zarjew,
 # Zybko), GOST 7.79 B writes ц as cz (Czarev), Romance languages and the 2004 passports write к as c,
 # English writes дж as j (Jafarov) and т+ш as "tsh" like ч (Akhmetshin), Greek-style spellings ф as th
-# (Athanasov), Swedish щ as sjtj and sometimes sjt (Pasjtenko).
+# (Athanasov), Swedish щ as sjtj and sometimes sjt (Pasjtenko); Swedish sj before a vowel is also с+я
+# (Sjarhej for Сяргей), and Belarusian ў inside a word is u (Dubrouka for Дуброўка, not French ou = у).
 _ALTERNATIVE_READINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"tj(?=[aeiouy])"), "č"),
     (re.compile(r"^j(?=[aeiouy])"), "dž"),
     (re.compile(r"tsh"), "t-sh"),
     (re.compile(r"th"), "f"),
     (re.compile(r"sjt(?!j)"), "šč"),
+    (re.compile(r"(?<![aeiouy])sj(?=[aeiouy])"), "s-j"),
+    (re.compile(r"(?<=[ao])u(?=[^aeiouy])"), "v"),
     (re.compile(r"(?<![cdsz])z(?!h)"), "c"),
     (re.compile(r"cz"), "c"),
     (re.compile(r"c(?![hz])"), "k"),

@@ -30,6 +30,9 @@ def _decision(stored: str, query: str, stored_date: str | None = None, query_dat
         ("Сергей Викторович КОТИЛО", "Сяргей Віктаравіч КАЦІЛА"),
         # яканне: unstressed е after a consonant is я (Веденкова -> Вядзенкова), with дзеканне on top
         ("Наталья Ивановна ВЕДЕНКОВА", "Natallia Ivanauna VIADZENKOVA"),
+        # Swedish writes Belarusian ся as sja (Сяргей: Sjarhej); ў inside a word is u (Дуброўка: Dubrouka)
+        ("Сергей Федорович КОВАЛЬ", "Sjarhej KOVAL"),
+        ("Виктор Александрович ДУБРОВКИН", "Viktar Aliaksandravich DUBROUKIN"),
         # Slovak soft ľ before a vowel is ля (Коляда -> Kaľada)
         ("Олег Иванович КОЛЯДА", "Aleh Ivanavič KAĽADA"),
         # Swedish щ is sjtj (Пащук -> Pasjtjuk), also written sjt
