@@ -9,6 +9,7 @@ from matchers import MatchIndex, PersonEntry, Thresholds
 from matchers.names import parse_name
 from matchers.normalize import mixed_script_words, normalize_name
 from matchers.scoring import OTHER_SEX_SIMILARITY, word_similarity
+from matchers.transliterate import skeleton
 
 THRESHOLDS = Thresholds(alert=0.86, review=0.70)
 
@@ -57,6 +58,11 @@ def _decision(stored: str, query: str, stored_date: str | None = None, query_dat
 )
 def test_real_spelling_patterns_alert(stored: str, query: str) -> None:
     assert _decision(stored, query) == "alert"
+
+
+def test_swedish_and_dutch_zj_is_zh() -> None:
+    assert skeleton(normalize_name("Pirozjkov")) == skeleton(normalize_name("Пирожков"))
+    assert skeleton(normalize_name("Serozjenko")) == skeleton(normalize_name("Сероженко"))
 
 
 def test_a_czech_feminine_surname_is_the_woman_never_the_man() -> None:
