@@ -126,6 +126,16 @@ def _name_key(text: str) -> frozenset[str]:
     return frozenset(text.casefold().replace("ё", "е").split())
 
 
+def _short_key(text: str) -> frozenset[str]:
+    """The name key without the patronymic, which lists often leave out ("Петров Иван" for "… Ильич")."""
+    return frozenset(word for word in _name_key(text) if not word.endswith(_PATRONYMIC_ENDINGS))
+
+
+def _compatible(first: str | None, second: str | None) -> bool:
+    """Whether two birth dates may be one person's: either unknown, or the same year."""
+    return first is None or second is None or first[:4] == second[:4]
+
+
 def build_real_set(persons: list[RealPerson], members: int, seed: int) -> EvaluationSet:
     """Sample the watchlist and build the positive and negative queries of the real set."""
     rng = random.Random(f"{seed}:real")
@@ -133,14 +143,25 @@ def build_real_set(persons: list[RealPerson], members: int, seed: int) -> Evalua
     rng.shuffle(order)
     # no two members share a name: the same official often sits in two lists with no link, and a true
     # namesake pair would make a correct alert on either count as false; namesakes are tested on purpose below
+    # The same holds for a name that another list gives without the patronymic, unless the birth dates
+    # show two people ("Петров Иван", no date, and "Петров Иван Ильич", 1960).
     chosen: list[RealPerson] = []
     holdouts: list[RealPerson] = []
     taken: set[frozenset[str]] = set()
+    taken_short: dict[frozenset[str], list[str | None]] = {}
+
+    def shares_a_short_name(person: RealPerson, short: set[frozenset[str]]) -> bool:
+        return any(_compatible(date, person.birth_date) for key in short for date in taken_short.get(key, ()))
+
     for person in order:
-        keys = {_name_key(name) for name in (person.cyrillic, *person.russian_names)}
-        if len(chosen) < members and not keys & taken:
+        cyrillic_names = (person.cyrillic, *person.russian_names)
+        keys = {_name_key(name) for name in cyrillic_names}
+        short = {_short_key(name) for name in cyrillic_names}
+        if len(chosen) < members and not keys & taken and not shares_a_short_name(person, short):
             chosen.append(person)
             taken |= keys
+            for key in short:
+                taken_short.setdefault(key, []).append(person.birth_date)
         else:
             holdouts.append(person)
     watchlist = tuple(
@@ -185,9 +206,11 @@ def build_real_set(persons: list[RealPerson], members: int, seed: int) -> Evalua
             return True
         for name in (person.cyrillic, *person.russian_names, *person.latin):
             for date in member_names.get(_name_key(name), ()):
-                if date is None or person.birth_date is None or date[:4] == person.birth_date[:4]:
+                if _compatible(date, person.birth_date):
                     return True
-        return False
+        return shares_a_short_name(
+            person, {_short_key(name) for name in (person.cyrillic, *person.russian_names)}
+        )
 
     clean = [person for person in holdouts if not probably_a_member(person)]
     same_surname, others = [], []
@@ -223,7 +246,7 @@ def build_real_set(persons: list[RealPerson], members: int, seed: int) -> Evalua
         "a year-only birth date 5-15 years away differing in two digits. Hold-outs that are probably a "
         "member under another record (shared tax-number cluster, a Cyrillic or Latin name of a member "
         "with a compatible year, or a member's surname with his birth day) are left out. No two members "
-        "share a Cyrillic name.",
+        "share a Cyrillic name, nor the same name without the patronymic and a compatible birth year.",
     )
     return EvaluationSet(
         key="real",

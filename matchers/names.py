@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from matchers.normalize import mixed_script_words, normalize_name
+from matchers.normalize import fold_lookalike_words, mixed_script_words, normalize_name
 from matchers.transliterate import alternative_skeletons, loose_skeleton, skeleton
 
 Role = Literal["surname", "given", "patronymic", "initial"]
@@ -130,6 +130,19 @@ def patronymic_given_groups(word_skeleton: str) -> frozenset[str]:
     return given_name_groups(stem[:-1])
 
 
+@lru_cache(maxsize=50_000)
+def possible_father_groups(word_skeleton: str) -> frozenset[str]:
+    """Return every given-name group the father's name of a patronymic may belong to ("aleksevich": Алексей,
+    and Алекс of the Олександр group), for telling two patronymics of different fathers apart."""
+    stem = patronymic_stem(word_skeleton)
+    if stem is None:
+        return frozenset()
+    found: set[str] = set()
+    for ending in _STEM_ENDINGS:
+        found |= given_name_groups(stem + ending)
+    return frozenset(found) or given_name_groups(stem[:-1])
+
+
 def patronymic_stem(word_skeleton: str) -> str | None:
     """Return the father's-name stem of a patronymic skeleton ("petrovich" -> "petr"), or None."""
     if not word_skeleton.endswith(_PATRONYMIC_ENDINGS):
@@ -146,7 +159,11 @@ def name_word(word: str) -> NamePart:
     skel = skeleton(word)
     if len(skel) <= 1 or len(word) == 1:
         return NamePart(word, skel, skel, skel, "initial", frozenset(), skel[:1], False)
+    alternatives = alternative_skeletons(word)
     groups = given_name_groups(skel)
+    for alternative in alternatives if not groups else ():
+        # the other reading of an ambiguous letter may be the known name (Swedish "Sjarhej" is Сяргей)
+        groups |= given_name_groups(alternative)
     known = given_names()
     initials = set(skel[:1])
     patronymic_like = patronymic_stem(skel) is not None
@@ -155,7 +172,6 @@ def name_word(word: str) -> NamePart:
         initials |= known.initials_by_group[group]
     key = min(groups) if len(groups) == 1 else skel
     loose = loose_skeleton(skel)
-    alternatives = alternative_skeletons(word)
     return NamePart(
         word, skel, loose, key, "surname", groups, "".join(sorted(initials)), patronymic_like, alternatives
     )
@@ -240,7 +256,8 @@ def _assign_roles(parts: list[NamePart], surname_hints: list[bool]) -> list[Role
 @lru_cache(maxsize=20_000)
 def parse_name(text: str) -> ParsedName:
     """Split a full name in any order and script into parts with canonical forms and guessed roles."""
-    words = _split_words(" ".join(text.split()))
+    # a word is normalised on its own below; whether it is a look-alike slip depends on the other words
+    words = _split_words(fold_lookalike_words(" ".join(text.split())))
     any_lower = any(not capitals and len(word) > 1 for word, capitals, _ in words)
     parts: list[NamePart] = []
     hints: list[bool] = []

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from matchers.scripts import fold_homoglyphs, has_both_scripts, is_mixed_word
+from matchers.scripts import (
+    fold_homoglyphs,
+    fold_lookalike_word,
+    has_both_scripts,
+    is_mixed_word,
+    lookalike_words,
+)
 
 _APOSTROPHES = dict.fromkeys(map(ord, "’‘ʼʹʻ`´′＇‛ˈ"), "'")
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
@@ -35,8 +41,25 @@ def _hygiene(text: str) -> str:
 
 
 def mixed_script_words(text: str) -> list[str]:
-    """Return the words of ``text`` that mix Latin and Cyrillic letters (before folding), in order."""
-    return [word for word in _WORD.findall(_hygiene(text)) if is_mixed_word(word)]
+    """Return the words of ``text`` that mix Latin and Cyrillic letters (before folding), in order, and the
+    words typed wholly in look-alikes of the other words' alphabet ("COPOKA" in a Cyrillic name)."""
+    words = _WORD.findall(_hygiene(text))
+    lookalike = set(lookalike_words(words)) if has_both_scripts(text) else set()
+    return [word for position, word in enumerate(words) if is_mixed_word(word) or position in lookalike]
+
+
+def fold_lookalike_words(text: str) -> str:
+    """Rewrite the words of a name typed wholly in look-alikes of the other words' alphabet, case kept."""
+    if not has_both_scripts(text):
+        return text
+    words = _WORD.findall(text)
+    positions = set(lookalike_words(words))
+    if not positions:
+        return text
+    count = iter(range(len(words)))
+    return _WORD.sub(
+        lambda match: fold_lookalike_word(match.group()) if next(count) in positions else match.group(), text
+    )
 
 
 def normalize_name(text: str) -> str:
@@ -49,6 +72,7 @@ def normalize_name(text: str) -> str:
     both_scripts = has_both_scripts(text)
     if both_scripts:
         text = _WORD.sub(lambda match: fold_homoglyphs(match.group()), text)
+        text = fold_lookalike_words(text)
     text = unicodedata.normalize("NFKC", text.casefold()).replace("ё", "е")
     if both_scripts:
         # casefolding can make new look-alikes ("M" -> "m" has no Cyrillic twin), so fold once more

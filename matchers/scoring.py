@@ -8,7 +8,14 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from matchers.dates import DateComparison, PartialDate, compare_dates
-from matchers.names import NamePart, ParsedName, Role, given_name_forms, patronymic_given_groups
+from matchers.names import (
+    NamePart,
+    ParsedName,
+    Role,
+    given_name_forms,
+    patronymic_given_groups,
+    possible_father_groups,
+)
 from matchers.transliterate import loose_skeleton
 
 # How much each part of the candidate's name counts; parts of the same role share the role's weight
@@ -104,14 +111,27 @@ def word_similarity(query: NamePart, candidate: NamePart) -> float:
         return INITIAL_SIMILARITY if initial.skeleton[:1] in word.initials else 0.0
     if query.skeleton == candidate.skeleton or query.groups & candidate.groups:
         return 1.0
+    different_fathers = False
     if query.role == "patronymic" or candidate.role == "patronymic":
         query_groups = patronymic_given_groups(query.skeleton)
         if query_groups and query_groups & patronymic_given_groups(candidate.skeleton):
             return 1.0
+        # Геннадьевич and Аркадьевич: the sons of two different known names, however alike the letters
+        query_fathers = possible_father_groups(query.skeleton)
+        candidate_fathers = possible_father_groups(candidate.skeleton)
+        different_fathers = bool(
+            query_fathers and candidate_fathers and not query_fathers & candidate_fathers
+        )
     similarity = spelling_similarity(query.skeleton, candidate.skeleton, query.loose, candidate.loose)
+    if similarity == OTHER_SEX_SIMILARITY and (
+        other_sex_forms(query.skeleton, candidate.skeleton)
+        or _other_sex_loosely(query.skeleton, candidate.skeleton, query.loose, candidate.loose)
+    ):
+        # the feminine form of the name is another person, whatever other reading a letter allows
+        return similarity
     if similarity < ONE_SLIP_SIMILARITY and (query.alternatives or candidate.alternatives):
         similarity = max(similarity, _alternative_similarity(query, candidate))
-    if query.groups and candidate.groups:
+    if different_fathers or (query.groups and candidate.groups):
         # two known given names that are not forms of one name are two names, however close the spelling
         # (Марина and Мария, Олена and Олеся)
         return min(similarity, DIFFERENT_GIVEN_NAMES_SIMILARITY)
@@ -134,7 +154,8 @@ def _alternative_similarity(query: NamePart, candidate: NamePart) -> float:
         for second in (candidate.skeleton, *candidate.alternatives):
             if first is query.skeleton and second is candidate.skeleton:
                 continue
-            best = max(best, min(_edit_similarity(first, second), ONE_SLIP_SIMILARITY))
+            alike = spelling_similarity(first, second, loose_skeleton(first), loose_skeleton(second))
+            best = max(best, min(alike, ONE_SLIP_SIMILARITY))
     return LOOSE_FACTOR * best
 
 
@@ -152,10 +173,16 @@ def _edit_similarity(first: str, second: str) -> float:
     return min(OSA.normalized_similarity(first, second), TWO_SLIPS_SIMILARITY - 0.05)
 
 
+def _other_sex_loosely(first: str, second: str, first_loose: str, second_loose: str) -> bool:
+    # Czech "Obuchovová" is Обухова, the feminine of Обухов, whichever way "ch" reads; the loose forms merge
+    # о and а, so only a word that really ends in -a is taken for the feminine (Михайло is not "Mixail"+a)
+    return first.endswith("a") != second.endswith("a") and other_sex_forms(first_loose, second_loose)
+
+
 @lru_cache(maxsize=200_000)
 def spelling_similarity(first: str, second: str, first_loose: str, second_loose: str) -> float:
     """Return how alike two skeletons are, letting confusable letters agree at a discount."""
-    if other_sex_forms(first, second):
+    if other_sex_forms(first, second) or _other_sex_loosely(first, second, first_loose, second_loose):
         return OTHER_SEX_SIMILARITY
     strict = _edit_similarity(first, second)
     if strict >= ONE_SLIP_SIMILARITY or (first_loose == first and second_loose == second):

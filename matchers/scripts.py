@@ -85,6 +85,42 @@ def is_mixed_word(word: str) -> bool:
     return _dominant_script(word) is not None
 
 
+def _lookalike_only(word: str) -> str | None:
+    # the alphabet a word is written in when every letter of it has a twin in the other one, else None;
+    # an initial ("A." before "Петров") is too short to tell a slip from a Latin initial
+    if sum(char.isalpha() for char in word) < 2:
+        return None
+    scripts = {char_script(char) for char in word if char.isalpha()}
+    if scripts == {"Latn"} and all(char in _LATIN_TO_CYRILLIC for char in word if char.isalpha()):
+        return "Latn"
+    if scripts == {"Cyrl"} and all(char in _CYRILLIC_TO_LATIN for char in word if char.isalpha()):
+        return "Cyrl"
+    return None
+
+
+def lookalike_words(words: list[str]) -> list[int]:
+    """Return the positions of the words typed wholly in look-alikes of the alphabet the other words use.
+
+    "Анна Борисовна COPOKA": the surname is Latin letter by letter, but only Cyrillic makes a name of it.
+    A word with a letter that has no twin ("Petrov") is a word of its own alphabet and is left alone.
+    """
+    lookalike = [_lookalike_only(word) for word in words]
+    others = {detect_script(word) for word, script in zip(words, lookalike, strict=True) if script is None}
+    others.discard("Zyyy")
+    if len(others) != 1:
+        return []
+    (script,) = others
+    if script not in {"Latn", "Cyrl"}:
+        return []
+    return [position for position, own in enumerate(lookalike) if own is not None and own != script]
+
+
+def fold_lookalike_word(word: str) -> str:
+    """Write a word made only of look-alike letters in the other alphabet ("COPOKA" -> "СОРОКА")."""
+    table = _LATIN_TO_CYRILLIC if _lookalike_only(word) == "Latn" else _CYRILLIC_TO_LATIN
+    return "".join(table.get(char, char) for char in word)
+
+
 def fold_homoglyphs(word: str) -> str:
     """Replace look-alike letters of the minority alphabet in a mixed word with the dominant one's twins."""
     dominant = _dominant_script(word)

@@ -11,8 +11,8 @@ Polish ("Szczukin", "Władimirowicz"), Dutch, Swedish and Czech spellings and th
 * и/ы/і/ї/й and y/i/j -> i, doubled letters collapse (so -ий/-ый/-yi/-yy/-ij/-iy/-y end the same way);
 * е/є/э/ё and e/ye/ie/je/yo/io/jo -> e; у and u/ou -> u; в/ў and v/w/ŭ -> v, Belarusian -au/-ou -> -ov;
 * ц and ts/tz/c (and German z before k) -> ts; ч and ch/tsch/tch/cz/č/Swedish tj -> ch; ш and
-  sh/sch/sz/š/sj -> sh; щ and shch/schtsch/szcz/šč/ŝ -> shch; ж and zh/ž/ż -> zh; x -> ks; ь, ъ and
-  apostrophes vanish; Czech -ová -> -a.
+  sh/sch/sz/š/sj -> sh; щ and shch/schtsch/szcz/šč/ŝ/sjtj -> shch; ж and zh/ž/ż/zj -> zh; x -> ks; ь, ъ and
+  apostrophes vanish; Czech -ová -> -a after -ov/-ev/-in, dropped elsewhere (Kovalčuková is Ковальчук).
 
 Where systems disagree on what a Latin letter means ("ch" is ч in English, х in Czech and German, ш in
 French), :func:`loose_skeleton` merges the letters and :func:`alternative_skeletons` gives the other
@@ -50,12 +50,12 @@ _GREEK = {
 
 # Latin digraphs, longest first; the replacement is the skeleton spelling of the sound
 _LATIN_RULES: tuple[tuple[str, str], ...] = (
-    ("schtsch", "shch"), ("shtsh", "shch"), ("chtch", "shch"), ("szcz", "shch"), ("shch", "shch"),
-    ("sztsch", "shch"), ("šč", "shch"), ("dsch", "dzh"), ("tsch", "ch"), ("tsj", "ch"), ("tsh", "ch"),
-    ("sch", "sh"), ("tch", "ch"), ("dzh", "dzh"), ("sh", "sh"), ("zh", "zh"), ("kh", "x"), ("ch", "ch"),
-    ("cz", "ch"), ("cs", "ch"), ("sz", "sh"), ("ssj", "si"), ("sj", "sh"), ("dj", "dzh"),
-    ("ts", "ts"), ("tz", "ts"), ("ph", "f"), ("ou", "u"), ("c", "ts"), ("w", "v"), ("x", "ks"), ("q", "k"),
-    ("h", "g"), ("y", "i"), ("j", "i"),
+    ("sjtj", "shch"), ("schtsch", "shch"), ("shtsh", "shch"), ("chtch", "shch"), ("szcz", "shch"),
+    ("shch", "shch"), ("sztsch", "shch"), ("šč", "shch"), ("dsch", "dzh"), ("tsch", "ch"), ("tsj", "ch"),
+    ("tsh", "ch"), ("sch", "sh"), ("tch", "ch"), ("dzh", "dzh"), ("sh", "sh"), ("zh", "zh"), ("zj", "zh"),
+    ("kh", "x"), ("ch", "ch"), ("cz", "ch"), ("cs", "ch"), ("sz", "sh"), ("ssj", "si"), ("sj", "sh"),
+    ("dj", "dzh"), ("ts", "ts"), ("tz", "ts"), ("ph", "f"), ("ou", "u"), ("c", "ts"), ("w", "v"), ("x", "ks"),
+    ("q", "k"), ("h", "g"), ("y", "i"), ("j", "i"),
 )  # fmt: skip
 # German -zki/-zkij/-zkaja is Slavic -цкий/-цкая; elsewhere z is з (Березкин, Remezkova)
 _GERMAN_TSK = re.compile(r"zk(?=(?:ij|i|y|a|aja)$)")
@@ -68,8 +68,12 @@ _BELARUSIAN_OV = re.compile(r"(?<=[^aeiouy])[ao]u$|[ao]u(?=sk(?:i|a|ij|y)$)")
 # Belarusian -еў (Arkadzyeu) is -ев, -аўна/-еўна (Aliaksandrauna) is -овна/-евна
 _BELARUSIAN_EV = re.compile(r"eu$")
 _BELARUSIAN_VNA = re.compile(r"(?<=[ae])una$")
-# Czech and Slovak add -ová to the man's surname: Obuchovová is Обухова, Pachodavová is Паходава
-_CZECH_FEMININE = re.compile(r"ová$")
+# Czech and Slovak add -ová to the man's surname: Obuchovová is Обухова, Pachodavová is Паходава, but
+# Kovalčuková is Ковальчук, a surname Russian and Ukrainian leave the same for a woman
+_CZECH_FEMININE = re.compile(r"(?<=ov|ev|av|in|yn)ová$")
+_CZECH_FEMININE_UNDECLINED = re.compile(r"ová$")
+# Slovak and Czech soft consonants before a back vowel are Cyrillic ля, ня, тя, дя, лю (Kaľada is Коляда)
+_SOFT_CONSONANT = re.compile(r"([ľňťď])(?=[aouáóú])")
 _LATIN_PATTERN = re.compile("|".join(re.escape(source) for source, _ in _LATIN_RULES))
 _LATIN_REPLACEMENT = dict(_LATIN_RULES)
 
@@ -99,7 +103,9 @@ def _fold_latin_letter(char: str) -> str:
 
 
 def _latin_run(run: str) -> str:
-    run = _CZECH_FEMININE.sub("a", run)
+    if not run.isascii():
+        run = _CZECH_FEMININE_UNDECLINED.sub("", _CZECH_FEMININE.sub("a", run))
+        run = _SOFT_CONSONANT.sub(r"\1j", run)
     folded = run if run.isascii() else "".join(_fold_latin_letter(char) for char in run)
     folded = _BELARUSIAN_OV.sub("ov", _GERMAN_TSK.sub("tsk", _FINAL_CK.sub("k", folded)))
     folded = _BELARUSIAN_VNA.sub("vna", _BELARUSIAN_EV.sub("ev", folded))
@@ -140,7 +146,9 @@ def skeleton(word: str) -> str:
 # and German, ш in French (Chilov); "c" is ц in Slavic systems, к in the 2004 passports and Romance
 # languages (Olecsandr, Cadencov); "x" is кс in English, х in the scientific and GOST B systems (Proxorov);
 # "j" is й, or ж in French (Ryjenkov); Belarusian akanye writes unstressed о as а, ў after a vowel as u,
-# and дзекане writes д as дз (Аркадзьеў).
+# дзеканне writes д as дз (Аркадзьеў), цеканне т as ц before a soft vowel (Шаціла for Шатило), and яканне
+# unstressed е as я (Дзядкова for Дедкова).
+_BELARUSIAN_TS = re.compile(r"ts(?=[ie])")
 _LOOSE = re.compile(r"shch|ch|sh|x|ks|zh|ts|dz|o|(?<=[ae])u(?=[^aeiou]|$)")
 _LOOSE_REPLACEMENT = {
     "shch": "x", "ch": "x", "sh": "x", "x": "x", "ks": "x", "zh": "i", "ts": "k", "dz": "d", "o": "a",
@@ -151,16 +159,26 @@ _LOOSE_REPLACEMENT = {
 @lru_cache(maxsize=50_000)
 def loose_skeleton(word_skeleton: str) -> str:
     """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х/ш, ц/к, о/а)."""
-    loose = _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], word_skeleton))
+    loose = _BELARUSIAN_TS.sub("t", word_skeleton)
+    loose = _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], loose))
     # ж read as й (French "Ryjenkov") can make a new "ie"
-    return _squeeze(loose.replace("ie", "e"))
+    return _squeeze(loose.replace("ie", "e").replace("ia", "e"))
 
 
 # Latin spellings that one system reads one way and another system the other way; the skeleton takes the
 # commoner reading, these give the other: Swedish tj before a vowel is ч (Tjernjak), German z is ц (Zarjew,
-# Zybko), GOST 7.79 B writes ц as cz (Czarev), Romance languages and the 2004 passports write к as c.
+# Zybko), GOST 7.79 B writes ц as cz (Czarev), Romance languages and the 2004 passports write к as c,
+# English writes дж as j (Jafarov) and т+ш as "tsh" like ч (Akhmetshin), Greek-style spellings ф as th
+# (Athanasov), Swedish щ as sjtj and sometimes sjt (Pasjtenko); Swedish sj before a vowel is also с+я
+# (Sjarhej for Сяргей), and Belarusian ў inside a word is u (Dubrouka for Дуброўка, not French ou = у).
 _ALTERNATIVE_READINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"tj(?=[aeiouy])"), "č"),
+    (re.compile(r"^j(?=[aeiouy])"), "dž"),
+    (re.compile(r"tsh"), "t-sh"),
+    (re.compile(r"th"), "f"),
+    (re.compile(r"sjt(?!j)"), "šč"),
+    (re.compile(r"(?<![aeiouy])sj(?=[aeiouy])"), "s-j"),
+    (re.compile(r"(?<=[ao])u(?=[^aeiouy])"), "v"),
     (re.compile(r"(?<![cdsz])z(?!h)"), "c"),
     (re.compile(r"cz"), "c"),
     (re.compile(r"c(?![hz])"), "k"),

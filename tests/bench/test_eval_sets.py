@@ -57,3 +57,30 @@ def test_generated_set_covers_every_category_and_is_reproducible() -> None:
             query.category in NEGATIVE_CATEGORIES or query.category == "other_person"
         )
     assert build_generated_set(sources, members=120, seed=2, variants_per_member=10) == evaluation
+
+
+def test_a_name_without_its_patronymic_and_a_compatible_birth_date_is_one_person_on_the_watchlist(
+    person_record: Callable[..., dict[str, Any]],
+) -> None:
+    # lists often drop the patronymic: "Петренко Ирина" with no birth date may be "Петренко Ирина Олеговна"
+    # of another list, so a watchlist of both would count a right alert on either as false
+    records = [
+        person_record("Петренко Ирина Олеговна", ["Irina Olegovna Petrenko"]),
+        {**person_record("Петренко Ирина", ["Irina Petrenko"]), "birth_dates": []},
+        # a namesake born in another year is another person and stays a member
+        {**person_record("Петренко Ирина Сергеевна", ["Irina Sergeevna Petrenko"]), "birth_dates": ["1990"]},
+    ]
+    persons = [to_real_person(number, record) for number, record in enumerate(records)]
+    assert all(person is not None for person in persons)
+    for seed in range(6):
+        evaluation = build_real_set(
+            [person for person in persons if person is not None], members=3, seed=seed
+        )
+        names = {member.names[0]: member.birth_date for member in evaluation.members}
+        assert not {"Петренко Ирина Олеговна", "Петренко Ирина"} <= set(names)
+        if "Петренко Ирина Олеговна" in names:
+            # the namesake born in another year stays a member
+            assert "Петренко Ирина Сергеевна" in names
+        # the one left out is not used as a negative either
+        others = {query.name for query in evaluation.queries if query.category.endswith("other_person")}
+        assert not others & {"Irina Petrenko", "Irina Olegovna Petrenko"}
