@@ -3,12 +3,14 @@ deliveries that look wrong, and re-deliveries that change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchlist import incoming
 from watchlist.incoming import (
     content_problem,
     finish_run,
@@ -186,3 +188,65 @@ def test_a_run_is_recorded_when_it_starts_and_when_it_ends(session: Session) -> 
     assert latest.status is RunStatus.FAILED
     assert latest.finished_at is not None and latest.finished_at >= latest.started_at
     assert latest.error == "pow.csv: cannot be read"
+
+
+def test_records_a_full_delivery_no_longer_carries_are_marked_absent_and_kept(session: Session) -> None:
+    receive(session, pow_rows(4))
+    later = receive(session, pow_rows(3))
+    assert later.delivery.rows_absent == 1 and later.counts()["rows_absent"] == 1
+    gone = session.scalars(select(ReceivedRecord).where(ReceivedRecord.record_id == "POW-004")).one()
+    assert gone.absent_since == later.delivery.received_at
+    # still there for the alerts and the audit log that point at it
+    assert session.scalar(select(func.count()).select_from(ReceivedRecord)) == 4
+    # delivered again, unchanged: present again, and not waiting to be matched once more
+    mark_matched(session, records_to_match(session, "pow"))
+    back = receive(session, pow_rows(4), content=b"back")
+    assert back.delivery.rows_absent == 0 and back.counts()["rows_unchanged"] == 4
+    session.refresh(gone)
+    assert gone.absent_since is None and gone.last_seen_delivery_id == back.delivery.id
+    assert records_to_match(session, "pow") == []
+
+
+def test_a_delivery_of_changes_only_marks_nothing_absent(session: Session) -> None:
+    receive(session, pow_rows(4))
+    report = receive(session, pow_rows(3), full=False)
+    assert report.delivery.rows_absent == 0
+    assert session.scalars(select(ReceivedRecord.absent_since)).all() == [None] * 4
+
+
+def test_a_streamed_delivery_is_written_slice_by_slice_with_repeats_across_slices_quarantined(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incoming, "WRITE_BATCH", 3)
+    rows = pow_rows(7)
+    # the same record id again, in a later slice, and once more in the same slice as its first row
+    rows.insert(5, (50, {"record_id": "POW-001", "full_name": "Особа Інша", "birth_date": "1990"}))
+    rows.insert(1, (51, {"record_id": "POW-001", "full_name": "Особа Третя", "birth_date": "1990"}))
+    taken: list[int] = []
+
+    def stream() -> Iterator[tuple[int, dict[str, Any]]]:
+        for row in rows:
+            taken.append(row[0])
+            yield row
+
+    report = receive_delivery(session, "pow", "pow.csv", b"streamed", stream(), total=len(rows))
+    assert taken == [row[0] for row in rows]
+    assert report.new == 7 and report.delivery.rows_quarantined == 2
+    reasons = {
+        row.row_number: row.errors[0]["message"] for row in quarantined_rows(session, report.delivery.id)
+    }
+    assert reasons == {
+        51: "record_id POW-001 appears again (row 2)",
+        50: "record_id POW-001 appears again (in an earlier row of this delivery)",
+    }
+    kept = session.scalars(select(QuarantinedRow).where(QuarantinedRow.row_number == 50)).one()
+    assert kept.cells["full_name"] == "Особа Інша"
+    assert (
+        session.scalars(select(ReceivedRecord.name).where(ReceivedRecord.record_id == "POW-001")).one()
+        == "Особа Номер1"
+    )
+
+
+def test_a_streamed_delivery_needs_its_total_to_be_judged_before_it_is_written(session: Session) -> None:
+    with pytest.raises(TypeError, match="total"):
+        receive_delivery(session, "pow", "pow.csv", b"x", iter(pow_rows(2)))

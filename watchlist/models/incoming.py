@@ -47,6 +47,8 @@ class Delivery(Base):
     rows_stored: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # records of the source this (full) delivery no longer carried: marked absent, never deleted
+    rows_absent: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ReceivedRecord(Base):
@@ -61,6 +63,7 @@ class ReceivedRecord(Base):
     __table_args__ = (
         UniqueConstraint("source", "record_key", name="uq_incoming_records_source_record_key"),
         Index("ix_incoming_records_source_pending", "source", "matched_hash"),
+        Index("ix_incoming_records_source_last_seen", "source", "last_seen_delivery_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,6 +82,11 @@ class ReceivedRecord(Base):
     last_delivery_id: Mapped[int] = mapped_column(ForeignKey("incoming_deliveries.id"), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the newest accepted delivery that carried the record, changed or not
+    last_seen_delivery_id: Mapped[int | None] = mapped_column(Integer)
+    # when a full delivery of its source first came without it; None while the source still delivers it.
+    # Kept, not deleted: alerts and the audit log point at it
+    absent_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class QuarantinedRow(Base):
