@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchlist.db import utcnow
@@ -164,6 +164,20 @@ def content_hash(record: IncomingRecord) -> str:
         [record.name, record.birth_date, dict(record.attributes)], sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def screened_hash(record: IncomingRecord) -> str:
+    """The sha256 of what the matcher reads of a record (name, birth date): a change of anything else
+    is stored but does not make the record wait to be matched again."""
+    canonical = json.dumps([record.name, record.birth_date], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def waiting_to_be_matched() -> ColumnElement[bool]:
+    """The condition of a stored record waiting for the matching run: new, or changed in a way that
+    matters since it was matched."""
+    table = ReceivedRecord.__table__.c
+    return or_(table.matched_hash.is_(None), table.matched_hash != table.screened_hash)
 
 
 def _given_id(cells: Mapping[str, Any]) -> bool:
@@ -366,6 +380,7 @@ def _write_slice(
             "birth_date": record.birth_date,
             "attributes": dict(record.attributes),
             "content_hash": digest,
+            "screened_hash": screened_hash(record),
             "last_delivery_id": delivery.id,
             "last_seen_delivery_id": delivery.id,
             "absent_since": None,
@@ -435,12 +450,12 @@ def quarantined_rows(session: Session, delivery_id: int) -> list[QuarantinedRow]
 
 @dataclass(frozen=True)
 class PendingRecord:
-    """A stored record waiting to be matched: its row id, the content hash it is matched as, and the
+    """A stored record waiting to be matched: its row id, the screened hash it is matched as, and the
     record as the matcher takes it."""
 
     id: int
     record_key: str
-    content_hash: str
+    screened_hash: str
     record: IncomingRecord
 
 
@@ -457,11 +472,9 @@ def records_to_match(
             table.name,
             table.birth_date,
             table.attributes,
-            table.content_hash,
+            table.screened_hash,
         )
-        .where(
-            table.id > after_id, or_(table.matched_hash.is_(None), table.matched_hash != table.content_hash)
-        )
+        .where(table.id > after_id, waiting_to_be_matched())
         .order_by(table.id)
         .limit(limit)
     )
@@ -471,7 +484,7 @@ def records_to_match(
         PendingRecord(
             id=row.id,
             record_key=row.record_key,
-            content_hash=row.content_hash,
+            screened_hash=row.screened_hash,
             record=IncomingRecord(
                 record_id=row.record_id or row.record_key,
                 name=row.name,
@@ -493,7 +506,7 @@ def mark_matched(session: Session, records: Sequence[PendingRecord]) -> None:
         update(table).where(table.c.id == bindparam("record_pk")).values(matched_hash=bindparam("matched"))
     )
     session.connection().execute(
-        statement, [{"record_pk": record.id, "matched": record.content_hash} for record in records]
+        statement, [{"record_pk": record.id, "matched": record.screened_hash} for record in records]
     )
 
 

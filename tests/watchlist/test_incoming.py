@@ -4,6 +4,7 @@ deliveries that look wrong, and re-deliveries that change nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchlist import incoming
+from watchlist.db import utcnow
 from watchlist.incoming import (
+    abandon_dead_runs,
     content_problem,
     finish_run,
     mark_matched,
@@ -22,6 +25,7 @@ from watchlist.incoming import (
     start_run,
 )
 from watchlist.models import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, RunKind, RunStatus
+from watchlist.models.runs import MatchBatch
 
 Rows = list[tuple[int, dict[str, Any]]]
 
@@ -250,3 +254,49 @@ def test_a_streamed_delivery_is_written_slice_by_slice_with_repeats_across_slice
 def test_a_streamed_delivery_needs_its_total_to_be_judged_before_it_is_written(session: Session) -> None:
     with pytest.raises(TypeError, match="total"):
         receive_delivery(session, "pow", "pow.csv", b"x", iter(pow_rows(2)))
+
+
+def test_runs_whose_process_went_silent_are_marked_failed_with_the_reason(session: Session) -> None:
+    now = utcnow()
+    dead = start_run(session, RunKind.IMPORT, "pow", "host-a:101")
+    dead.heartbeat_at = now - timedelta(minutes=20)
+    alive = start_run(session, RunKind.MATCH, "pow", "host-a:102")
+    alive.heartbeat_at = now - timedelta(minutes=5)
+    done = start_run(session, RunKind.FETCH, "pow", "host-a:103")
+    finish_run(session, done, RunStatus.SUCCEEDED)
+    done.heartbeat_at = now - timedelta(hours=1)
+    # a run planned as batches is the workers' to finish (a dead worker's batch is claimed again)
+    planned = start_run(session, RunKind.MATCH, None, "host-b:7")
+    planned.heartbeat_at = now - timedelta(hours=1)
+    session.add(MatchBatch(run_id=planned.id, first_record_id=1, last_record_id=2))
+    session.flush()
+
+    abandoned = abandon_dead_runs(session, timedelta(minutes=15), now=now)
+
+    assert [run.id for run in abandoned] == [dead.id]
+    assert dead.status is RunStatus.FAILED and dead.finished_at == now
+    assert dead.error is not None and dead.error.startswith(
+        "abandoned: its process (host-a:101) gave no sign of life since"
+    )
+    assert (alive.status, done.status, planned.status) == (
+        RunStatus.RUNNING,
+        RunStatus.SUCCEEDED,
+        RunStatus.RUNNING,
+    )
+    assert abandon_dead_runs(session, timedelta(minutes=15), now=now) == []
+
+
+def test_a_change_the_matcher_does_not_read_is_stored_but_not_matched_again(session: Session) -> None:
+    receive(session, pow_rows(2))
+    mark_matched(session, records_to_match(session, "pow"))
+    moved = pow_rows(2)
+    moved[0][1]["camp"] = "Camp 7"
+    report = receive(session, moved)
+    assert report.changed == 1
+    stored = session.scalars(select(ReceivedRecord).where(ReceivedRecord.record_id == "POW-001")).one()
+    assert stored.attributes["camp"] == "Camp 7"
+    assert records_to_match(session, "pow") == []
+    renamed = pow_rows(2)
+    renamed[0][1]["full_name"] = "Особа Перейменована"
+    receive(session, renamed)
+    assert [pending.record_key for pending in records_to_match(session, "pow")] == ["POW-001"]

@@ -55,8 +55,10 @@ class ReceivedRecord(Base):
     """One person record of an incoming list, as its source last delivered it.
 
     Keyed by (source, record key): the source's own record id, or `sha256:<content hash>` for sources
-    without ids. `matched_hash` is the content hash the matching run last screened; a record whose
-    content hash differs (new, or changed since) is waiting to be matched.
+    without ids. `content_hash` covers all it says (a change of any of it is stored); `screened_hash` only
+    what the matcher reads (name, birth date). `matched_hash` is the screened hash the matching run last
+    screened; a record whose screened hash differs (new, or changed in a way that matters) waits to be
+    matched, and one changed back to what was matched does not.
     """
 
     __tablename__ = "incoming_records"
@@ -77,6 +79,7 @@ class ReceivedRecord(Base):
     # nationality, document number and every other column the source sent
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
+    screened_hash: Mapped[str] = mapped_column(String(64))
     matched_hash: Mapped[str | None] = mapped_column(String(64))
     first_delivery_id: Mapped[int] = mapped_column(ForeignKey("incoming_deliveries.id"), index=True)
     last_delivery_id: Mapped[int] = mapped_column(ForeignKey("incoming_deliveries.id"), index=True)
