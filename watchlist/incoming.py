@@ -169,7 +169,8 @@ def content_hash(record: IncomingRecord) -> str:
 def screened_hash(record: IncomingRecord) -> str:
     """The sha256 of what the matcher reads of a record (name, birth date): a change of anything else
     is stored but does not make the record wait to be matched again."""
-    canonical = json.dumps([record.name, record.birth_date], ensure_ascii=False)
+    # joined by a unit separator, a control character no list puts in a name or a date
+    canonical = f"{record.name}\x1f{record.birth_date or ''}"
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -160,7 +160,9 @@ def _open_table(source: Source, path: Path, encoding: str) -> Table:
     return read_table(path, source.limits.max_bytes)
 
 
-def _row(number: int, cells: Any, mapping: Mapping[str, str], seen_columns: set[str]) -> DeliveredRow | None:
+def _row(
+    number: int, cells: Any, mapping: Mapping[str, str], seen_columns: set[str] | None
+) -> DeliveredRow | None:
     if isinstance(cells, json.JSONDecodeError):
         return UnreadableRow(number, {}, [FieldError("line", f"is not JSON: {cells.msg}")])
     if not isinstance(cells, dict):
@@ -173,7 +175,8 @@ def _row(number: int, cells: Any, mapping: Mapping[str, str], seen_columns: set[
             [FieldError("row", f"has {len(extra)} more cells than the header has columns")],
         )
     if any(cell not in (None, "") and str(cell).strip() for cell in cells.values()):
-        seen_columns.update(str(column).lower() for column in cells)
+        if seen_columns is not None:
+            seen_columns.update(str(column).lower() for column in cells)
         return number, _apply_mapping(cells, mapping)
     return None
 
@@ -184,8 +187,10 @@ def _table_rows(source: Source, path: Path, encoding: str, seen_columns: set[str
         if table.errors:
             raise ValidationFailed("the header cannot be read", table.errors)
         seen_columns.update(table.columns)
+        # a table's rows have the header's columns; JSON objects bring their own keys
+        row_columns = seen_columns if table.header_row is None else None
         for number, cells in table.rows:
-            row = _row(number, cells, source.mapping, seen_columns)
+            row = _row(number, cells, source.mapping, row_columns)
             if row is not None:
                 yield row
     except ValidationFailed as error:
