@@ -143,24 +143,24 @@ def _fetch_http(
             http=http,
             sleep=sleep,
         )
-        fetched = fetcher.fetch(etag, last_modified)
-        recorder.counts = {"attempts": fetched.attempts, "bytes": len(fetched.content)}
-        if fetched.not_modified:
-            with session_scope(factory) as session:
-                source_state(session, source.name).checked_at = utcnow()
-            recorder.status = RunStatus.UNCHANGED
-            recorder.counts["not_modified"] = 1
-            report = None
-        else:
-            origin = display_url(fetched.url)
-            with tempfile.TemporaryDirectory(prefix="watchlist-delivery-") as folder:
-                # the parsers read files; the format's suffix for the readers that go by it (XLSX, JSON)
-                path = Path(folder) / f"delivery.{source.format}"
-                path.write_bytes(fetched.content)
+        with tempfile.TemporaryDirectory(prefix="watchlist-delivery-") as folder:
+            # the body goes to a file as it arrives and is read from there as a stream, never held whole;
+            # named with the format's suffix for the readers that go by it (XLSX, JSON)
+            path = Path(folder) / f"delivery.{source.format}"
+            fetched = fetcher.fetch(etag, last_modified, into=path)
+            recorder.counts = {"attempts": fetched.attempts, "bytes": fetched.size}
+            if fetched.not_modified:
+                with session_scope(factory) as session:
+                    source_state(session, source.name).checked_at = utcnow()
+                recorder.status = RunStatus.UNCHANGED
+                recorder.counts["not_modified"] = 1
+                report = None
+            else:
+                origin = display_url(fetched.url)
                 report = _store(factory, source, origin, path, fetched.content_type, fetched)
-            recorder.status = _status(report)
-            recorder.counts.update(report.counts())
-            recorder.delivery_id = report.delivery.id
+                recorder.status = _status(report)
+                recorder.counts.update(report.counts())
+                recorder.delivery_id = report.delivery.id
     assert recorder.run is not None
     return Received(recorder.run, report, fetched, _match_after(factory, settings, source))
 
