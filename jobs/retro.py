@@ -74,7 +74,7 @@ def run_retro(
         return None
     request_ids = [row.id for row in queued]
     person_ids = list(dict.fromkeys(row.person_id for row in queued))
-    with recorded_run(factory, RunKind.RETRO, None) as recorder:
+    with recorded_run(factory, RunKind.RETRO, None, settings.runs_heartbeat_seconds) as recorder:
         counts = recorder.counts
         counts.update(
             persons=len(person_ids),

@@ -7,21 +7,30 @@ alerted twice whatever happens in between.
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist.alerts import raise_alerts_for
 from watchlist.db import session_scope
-from watchlist.incoming import finish_run, mark_matched, records_to_match, start_run
+from watchlist.incoming import beat_run, finish_run, mark_matched, records_to_match, start_run
 from watchlist.models import Run, RunKind, RunStatus
 from watchlist.screening import WatchlistIndex
 from watchlist.settings import Settings
 
 MATCH_BATCH = 1000
+# how often a run's process notes it is alive, unless the settings say otherwise
+HEARTBEAT_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,14 +52,53 @@ class RunRecorder:
         return self.run.id
 
 
+def process_name() -> str:
+    """This process as the holder of a run or a batch: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Heartbeat:
+    """A thread noting every `every` seconds, in its own transaction, that a run's process is alive."""
+
+    def __init__(self, factory: sessionmaker[Session], run_id: int, every: float) -> None:
+        self.factory, self.run_id, self.every = factory, run_id, every
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"run-{run_id}-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stopping.wait(self.every):
+            try:
+                with session_scope(self.factory) as session:
+                    beat_run(session, self.run_id)
+            except SQLAlchemyError as error:
+                # SQLite lets one transaction write at a time: a long import's holds off its heartbeat,
+                # which a stale_after longer than the longest transaction absorbs; the next beat tries again
+                log.warning("run %d: heartbeat not written (%s)", self.run_id, type(error).__name__)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+
 @contextmanager
-def recorded_run(factory: sessionmaker[Session], kind: RunKind, source: str | None) -> Iterator[RunRecorder]:
-    """Record a run around the block: failed with the error if it raises (the error goes on up)."""
+def recorded_run(
+    factory: sessionmaker[Session],
+    kind: RunKind,
+    source: str | None,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+) -> Iterator[RunRecorder]:
+    """Record a run around the block, its process beating a heartbeat meanwhile: failed with the error
+    if it raises (the error goes on up)."""
     recorder = RunRecorder(factory, kind, source)
     with session_scope(factory) as session:
-        recorder.run = start_run(session, kind, source)
+        recorder.run = start_run(session, kind, source, process_name())
     try:
-        yield recorder
+        with Heartbeat(factory, recorder.run.id, heartbeat_seconds):
+            yield recorder
     except Exception as error:
         # recorded, then raised on: the caller decides what a failure means
         with session_scope(factory) as session:
@@ -86,7 +134,7 @@ def run_matching(
 ) -> Run:
     """Match every new or changed record (of one source, or all) against the watchlist and raise an alert
     for each candidate the matcher decides is an alert; returns the run's row."""
-    with recorded_run(factory, RunKind.MATCH, source) as recorder:
+    with recorded_run(factory, RunKind.MATCH, source, settings.runs_heartbeat_seconds) as recorder:
         if index is None:
             with factory() as session:
                 index = WatchlistIndex.load(session, settings)

@@ -41,6 +41,7 @@ from jobs.sources.config import Source, SourcesConfig
 from jobs.sources.receive import fetch_source
 from jobs.worker import plan_run
 from watchlist.db import session_scope, utcnow
+from watchlist.incoming import abandon_dead_runs
 from watchlist.models import Run, RunKind
 from watchlist.models.runs import SchedulerLease
 from watchlist.settings import Settings
@@ -203,8 +204,24 @@ def job_specs(
         for source in config.sources.values()
         if (trigger := source.trigger()) is not None
     ]
+
+    def sweep() -> None:
+        with session_scope(factory) as session:
+            for run in abandon_dead_runs(session, timedelta(seconds=settings.runs_stale_after_seconds)):
+                log.warning("run %d marked failed: %s", run.id, run.error)
+
     specs.append(JobSpec("match", IntervalTrigger(seconds=match_every), match, "match waiting records"))
     specs.append(JobSpec("retro", IntervalTrigger(seconds=retro_every), retro, "retro-match queued persons"))
+    # at the scheduler's start (runs a killed scheduler left `running`), then now and then
+    sweep_every = max(60.0, settings.runs_stale_after_seconds / 3)
+    specs.append(
+        JobSpec(
+            "runs:sweep",
+            IntervalTrigger(seconds=sweep_every, start_date=utcnow() - timedelta(seconds=sweep_every - 1)),
+            sweep,
+            "mark runs of dead processes failed",
+        )
+    )
     return specs
 
 

@@ -14,8 +14,6 @@ every worker wait for the others' writes, so one worker at a time is what to run
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +23,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.runs import process_name
 from watchlist.alerts import raise_alerts_for
 from watchlist.db import session_scope, utcnow
-from watchlist.incoming import finish_run, mark_matched, records_to_match, start_run
+from watchlist.incoming import abandon_dead_runs, finish_run, mark_matched, records_to_match, start_run
 from watchlist.models import Run, RunKind, RunStatus
 from watchlist.models.runs import BatchStatus, MatchBatch
 from watchlist.screening import WatchlistIndex
@@ -42,7 +41,7 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 def worker_name() -> str:
     """This process as a batch's claimer: host and pid."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return process_name()
 
 
 def plan_run(
@@ -59,7 +58,7 @@ def plan_run(
         pending = records_to_match(session, source, 0, 1)
         if not pending:
             return None
-        run = start_run(session, RunKind.MATCH, source)
+        run = start_run(session, RunKind.MATCH, source, process_name())
         after, batches = 0, 0
         while True:
             slice_ = records_to_match(session, source, after, batch_size)
@@ -156,6 +155,8 @@ def work_batch(
             .where(MatchBatch.run_id == claim.run_id, MatchBatch.status != BatchStatus.DONE)
             .limit(1)
         )
+        if run is not None:
+            run.heartbeat_at = utcnow()
         if left is None and run is not None and run.status is RunStatus.RUNNING:
             batches = session.scalars(select(MatchBatch).where(MatchBatch.run_id == claim.run_id)).all()
             finish_run(
@@ -187,6 +188,11 @@ class Worker:
 
     def run(self, exit_when_idle: bool = False, should_stop: Callable[[], bool] = lambda: False) -> int:
         """Work batches until stopped (or, with `exit_when_idle`, until none is left); batches done."""
+        with session_scope(self.factory) as session:
+            # runs whose process died before this worker started are marked failed, not left `running`
+            stale_after = timedelta(seconds=self.settings.runs_stale_after_seconds)
+            for run in abandon_dead_runs(session, stale_after):
+                log.warning("run %d marked failed: %s", run.id, run.error)
         with self.factory() as session:
             index = WatchlistIndex.load(session, self.settings)
         done = 0

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchlist.db import utcnow
@@ -33,6 +35,7 @@ from watchlist.models import (
     RunStatus,
     SourceState,
 )
+from watchlist.models.runs import MatchBatch
 from watchlist.screening import IncomingRecord, incoming_record
 
 # a delivery with more than this share fewer rows than the source's last accepted one is quarantined
@@ -67,6 +70,7 @@ class DeliveryReport:
             "rows_changed": self.changed,
             "rows_unchanged": delivery.rows_total if self.duplicate else delivery.rows_unchanged,
             "rows_quarantined": 0 if self.duplicate else delivery.rows_quarantined,
+            "rows_absent": 0 if self.duplicate else delivery.rows_absent,
         }
 
 
@@ -79,9 +83,43 @@ class UnreadableRow:
     errors: Sequence[FieldError]
 
 
+@dataclass(frozen=True)
+class DeliveredBytes:
+    """What receiving needs of a delivery's bytes without holding them: their checksum, size and first
+    bytes (a file is hashed as it is read, see `describe_file`)."""
+
+    checksum: str
+    size_bytes: int
+    head: bytes
+
+    @classmethod
+    def of(cls, content: bytes) -> DeliveredBytes:
+        return cls(checksum(content), len(content), content[: SAMPLE_CHARS * 2])
+
+    @classmethod
+    def of_file(cls, path: Path) -> DeliveredBytes:
+        """A file's checksum, size and first bytes, read a megabyte at a time."""
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as handle:
+            head = handle.read(SAMPLE_CHARS * 2)
+            digest.update(head)
+            size += len(head)
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+        return cls(digest.hexdigest(), size, head)
+
+
+# a row as parsers hand it over: (row number, {record field: cell}), or one unreadable as a row
+DeliveredRow = tuple[int, Mapping[str, Any]] | UnreadableRow
+
+
 @dataclass
 class _Checked:
-    records: dict[str, tuple[IncomingRecord, str, str | None]] = field(default_factory=dict)
+    # record key -> (record, content hash, record id, row number, cells as delivered)
+    records: dict[str, tuple[IncomingRecord, str, str | None, int, Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
     quarantined: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -91,7 +129,8 @@ def checksum(content: bytes) -> str:
 
 
 def content_problem(content: bytes, content_type: str | None = None) -> str | None:
-    """Why delivered bytes are not a list at all (empty, an HTML page), or None."""
+    """Why delivered bytes are not a list at all (empty, an HTML page), or None; the first kilobyte of a
+    delivery is enough to tell."""
     if not content.strip():
         return "is empty"
     if content_type and content_type.split(";", 1)[0].strip().lower() == "text/html":
@@ -127,55 +166,63 @@ def content_hash(record: IncomingRecord) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def screened_hash(record: IncomingRecord) -> str:
+    """The sha256 of what the matcher reads of a record (name, birth date): a change of anything else
+    is stored but does not make the record wait to be matched again."""
+    # joined by a unit separator, a control character no list puts in a name or a date
+    canonical = f"{record.name}\x1f{record.birth_date or ''}"
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def waiting_to_be_matched() -> ColumnElement[bool]:
+    """The condition of a stored record waiting for the matching run: new, or changed in a way that
+    matters since it was matched."""
+    table = ReceivedRecord.__table__.c
+    return or_(table.matched_hash.is_(None), table.matched_hash != table.screened_hash)
+
+
 def _given_id(cells: Mapping[str, Any]) -> bool:
     value = cells.get("record_id")
     return value is not None and str(value).strip() != ""
 
 
-def _check_rows(
-    rows: Iterable[tuple[int, Mapping[str, Any]]], origin: str, unreadable: Sequence[UnreadableRow]
-) -> _Checked:
+def _quarantine(
+    row_number: int | None, cells: Mapping[str, Any], errors: Iterable[FieldError]
+) -> dict[str, Any]:
+    return {
+        "row_number": row_number,
+        "cells": _json_safe(cells),
+        "errors": [error.to_dict() for error in errors],
+    }
+
+
+def _duplicate(record_id: str | None, number: int, origin: str, first: str) -> FieldError:
+    what = f"record_id {record_id}" if record_id is not None else "the same record"
+    return FieldError("record_id", f"{what} appears again ({first})", number, origin)
+
+
+def _check_rows(rows: Iterable[DeliveredRow], origin: str) -> _Checked:
     checked = _Checked()
-    first_row: dict[str, int] = {}
-    for row in unreadable:
-        checked.quarantined.append(
-            {
-                "row_number": row.row_number,
-                "cells": _json_safe(row.cells),
-                "errors": [error.to_dict() for error in row.errors],
-            }
-        )
-    for number, cells in rows:
+    for row in rows:
+        if isinstance(row, UnreadableRow):
+            checked.quarantined.append(_quarantine(row.row_number, row.cells, row.errors))
+            continue
+        number, cells = row
         try:
             record = incoming_record(cells, number, origin)
         except ValidationFailed as error:
-            checked.quarantined.append(
-                {
-                    "row_number": number,
-                    "cells": _json_safe(cells),
-                    "errors": [detail.to_dict() for detail in error.details],
-                }
-            )
+            checked.quarantined.append(_quarantine(number, cells, error.details))
             continue
         digest = content_hash(record)
         record_id = record.record_id if _given_id(cells) else None
         key = record_id if record_id is not None else f"sha256:{digest}"
-        if key in first_row:
-            what = f"record_id {record_id}" if record_id is not None else "the same record"
+        if key in checked.records:
+            first = f"row {checked.records[key][3]}"
             checked.quarantined.append(
-                {
-                    "row_number": number,
-                    "cells": _json_safe(cells),
-                    "errors": [
-                        FieldError(
-                            "record_id", f"{what} appears again (row {first_row[key]})", number, origin
-                        ).to_dict()
-                    ],
-                }
+                _quarantine(number, cells, [_duplicate(record_id, number, origin, first)])
             )
             continue
-        first_row[key] = number
-        checked.records[key] = (record, digest, record_id)
+        checked.records[key] = (record, digest, record_id, number, cells)
     return checked
 
 
@@ -189,33 +236,48 @@ def last_accepted_delivery(session: Session, source: str) -> Delivery | None:
     ).first()
 
 
+def delivery_with_checksum(session: Session, source: str, digest: str) -> Delivery | None:
+    """The source's delivery of exactly these bytes, if they came before."""
+    return session.scalars(
+        select(Delivery).where(Delivery.source == source, Delivery.checksum == digest)
+    ).one_or_none()
+
+
 def receive_delivery(
     session: Session,
     source: str,
     origin: str,
-    content: bytes,
-    rows: Sequence[tuple[int, Mapping[str, Any]]] | None,
+    content: bytes | DeliveredBytes,
+    rows: Iterable[DeliveredRow] | None,
     *,
+    total: int | None = None,
     problem: str | None = None,
     unreadable: Sequence[UnreadableRow] = (),
     content_type: str | None = None,
     max_shrink: float = DEFAULT_MAX_SHRINK,
+    full: bool = True,
 ) -> DeliveryReport:
     """Store a delivery of a source and the records it carries, or quarantine it whole when it looks wrong.
 
-    `rows` are the parsed rows (row number, {record field: cell}) after the source's field mapping, or
-    None with a `problem` when the file could not be read at all. Re-delivering the same bytes changes
-    nothing. Flushes; the caller commits, so a failure part-way leaves the database as it was.
+    `rows` are the parsed rows (row number, {record field: cell}, or an `UnreadableRow`) after the
+    source's field mapping, or None with a `problem` when the file could not be read at all. They are
+    taken as a stream, `WRITE_BATCH` at a time, so a million-row delivery is never held whole; `total`
+    (the rows a first reading counted) is then needed to judge the delivery before anything is written.
+    A `full` delivery is the whole list: the source's records it no longer carries are marked absent.
+    Re-delivering the same bytes changes nothing. Flushes; the caller commits, so a failure part-way
+    leaves the database as it was.
     """
-    digest = checksum(content)
-    existing = session.scalars(
-        select(Delivery).where(Delivery.source == source, Delivery.checksum == digest)
-    ).one_or_none()
+    delivered = content if isinstance(content, DeliveredBytes) else DeliveredBytes.of(content)
+    existing = delivery_with_checksum(session, source, delivered.checksum)
     if existing is not None:
         return DeliveryReport(existing, duplicate=True)
 
-    total = (len(rows) if rows is not None else 0) + len(unreadable)
-    problem = problem or content_problem(content, content_type)
+    if total is None:
+        if rows is not None and not isinstance(rows, Sequence):
+            raise TypeError("rows given as a stream need their total")
+        total = len(rows or ())
+    total += len(unreadable)
+    problem = problem or content_problem(delivered.head, content_type)
     if problem is None and total == 0:
         problem = "holds no records"
     if problem is None:
@@ -227,19 +289,20 @@ def receive_delivery(
             )
     delivery = Delivery(
         source=source,
-        checksum=digest,
+        checksum=delivered.checksum,
         origin=origin[:1000],
         received_at=utcnow(),
-        size_bytes=len(content),
+        size_bytes=delivered.size_bytes,
         rows_total=total,
         rows_stored=0,
         rows_quarantined=0,
         rows_unchanged=0,
+        rows_absent=0,
     )
     if problem is not None:
         delivery.status = DeliveryStatus.QUARANTINED
         delivery.reason = f"{origin} {problem}"
-        delivery.sample = _sample(content)
+        delivery.sample = _sample(delivered.head)
         session.add(delivery)
         session.flush()
         return DeliveryReport(delivery)
@@ -247,61 +310,85 @@ def receive_delivery(
     delivery.status = DeliveryStatus.ACCEPTED
     session.add(delivery)
     session.flush()
-    checked = _check_rows(rows or (), origin.rsplit("/", 1)[-1], unreadable)
-    new, changed, unchanged = _write_records(session, source, delivery, checked)
-    if checked.quarantined:
-        for start in range(0, len(checked.quarantined), WRITE_BATCH):
-            batch = checked.quarantined[start : start + WRITE_BATCH]
-            session.execute(insert(QuarantinedRow), [{"delivery_id": delivery.id, **row} for row in batch])
+    name = origin.rsplit("/", 1)[-1]
+    new = changed = unchanged = quarantined = 0
+    for chunk in _chunks(itertools.chain(unreadable, rows or ()), WRITE_BATCH):
+        checked = _check_rows(chunk, name)
+        inserts, updates, same = _write_slice(session, source, delivery, checked, name)
+        new, changed, unchanged = new + inserts, changed + updates, unchanged + same
+        if checked.quarantined:
+            session.execute(
+                insert(QuarantinedRow), [{"delivery_id": delivery.id, **row} for row in checked.quarantined]
+            )
+            quarantined += len(checked.quarantined)
     delivery.rows_stored = new + changed
     delivery.rows_unchanged = unchanged
-    delivery.rows_quarantined = len(checked.quarantined)
+    delivery.rows_quarantined = quarantined
+    if full:
+        delivery.rows_absent = _mark_absent(session, source, delivery)
     session.flush()
     return DeliveryReport(delivery, new=new, changed=changed)
 
 
-def _write_records(
-    session: Session, source: str, delivery: Delivery, checked: _Checked
-) -> tuple[int, int, int]:
-    # slice by slice, so a million-row delivery never holds every look-up and statement row at once
-    keys = list(checked.records)
-    new = changed = unchanged = 0
-    for start in range(0, len(keys), WRITE_BATCH):
-        inserts, updates, same = _write_slice(
-            session, source, delivery, checked, keys[start : start + WRITE_BATCH]
+def _chunks(rows: Iterable[DeliveredRow], size: int) -> Iterator[list[DeliveredRow]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _mark_absent(session: Session, source: str, delivery: Delivery) -> int:
+    table = cast(Table, ReceivedRecord.__table__)
+    result = session.connection().execute(
+        update(table)
+        .where(
+            table.c.source == source,
+            table.c.absent_since.is_(None),
+            or_(table.c.last_seen_delivery_id.is_(None), table.c.last_seen_delivery_id != delivery.id),
         )
-        new, changed, unchanged = new + inserts, changed + updates, unchanged + same
-    return new, changed, unchanged
+        .values(absent_since=delivery.received_at)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def _write_slice(
-    session: Session, source: str, delivery: Delivery, checked: _Checked, keys: list[str]
+    session: Session, source: str, delivery: Delivery, checked: _Checked, origin: str
 ) -> tuple[int, int, int]:
-    known: dict[str, tuple[int, str]] = {
-        key: (record_pk, digest)
-        for key, record_pk, digest in session.execute(
-            select(ReceivedRecord.record_key, ReceivedRecord.id, ReceivedRecord.content_hash).where(
-                ReceivedRecord.source == source, ReceivedRecord.record_key.in_(keys)
+    table = cast(Table, ReceivedRecord.__table__)
+    # each slice is looked up in the database, so no map of a million keys is held: a key this delivery
+    # already carried (a row in an earlier slice) is a repeated row
+    known: dict[str, tuple[int, str, int | None]] = {
+        key: (record_pk, digest, seen)
+        for key, record_pk, digest, seen in session.execute(
+            select(table.c.record_key, table.c.id, table.c.content_hash, table.c.last_seen_delivery_id).where(
+                table.c.source == source, table.c.record_key.in_(list(checked.records))
             )
         )
     }
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for key in keys:
-        record, digest, record_id = checked.records[key]
+    same: list[int] = []
+    for key, (record, digest, record_id, number, cells) in checked.records.items():
+        if key in known and known[key][2] == delivery.id:
+            error = _duplicate(record_id, number, origin, "in an earlier row of this delivery")
+            checked.quarantined.append(_quarantine(number, cells, [error]))
+            continue
         if key in known and known[key][1] == digest:
+            same.append(known[key][0])
             continue
         values = {
             "name": record.name,
             "birth_date": record.birth_date,
             "attributes": dict(record.attributes),
             "content_hash": digest,
+            "screened_hash": screened_hash(record),
             "last_delivery_id": delivery.id,
+            "last_seen_delivery_id": delivery.id,
+            "absent_since": None,
             "updated_at": now,
         }
         if key in known:
-            updates.append({**values, "id": known[key][0]})
+            updates.append({**values, "record_pk": known[key][0]})
         else:
             inserts.append(
                 {
@@ -315,11 +402,29 @@ def _write_slice(
                 }
             )
     # Core statements on the table: for a million rows the ORM's bulk path costs more than the database
+    connection = session.connection()
     if inserts:
-        session.connection().execute(insert(cast(Table, ReceivedRecord.__table__)), inserts)
+        connection.execute(insert(table), inserts)
     if updates:
-        session.execute(update(ReceivedRecord), updates)
-    return len(inserts), len(updates), len(keys) - len(inserts) - len(updates)
+        # bound as `new_<column>`: a bind parameter may not share its column's name in a SET clause
+        columns = [column for column in updates[0] if column != "record_pk"]
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("record_pk"))
+            .values({column: bindparam(f"new_{column}") for column in columns}),
+            [
+                {"record_pk": row["record_pk"], **{f"new_{column}": row[column] for column in columns}}
+                for row in updates
+            ],
+        )
+    if same:
+        # one statement for the slice's unchanged records: carried again, so present
+        connection.execute(
+            update(table)
+            .where(table.c.id.in_(same))
+            .values(last_seen_delivery_id=delivery.id, absent_since=None)
+        )
+    return len(inserts), len(updates), len(same)
 
 
 # --- look-ups ---------------------------------------------------------------------------------------------
@@ -346,12 +451,12 @@ def quarantined_rows(session: Session, delivery_id: int) -> list[QuarantinedRow]
 
 @dataclass(frozen=True)
 class PendingRecord:
-    """A stored record waiting to be matched: its row id, the content hash it is matched as, and the
+    """A stored record waiting to be matched: its row id, the screened hash it is matched as, and the
     record as the matcher takes it."""
 
     id: int
     record_key: str
-    content_hash: str
+    screened_hash: str
     record: IncomingRecord
 
 
@@ -368,11 +473,9 @@ def records_to_match(
             table.name,
             table.birth_date,
             table.attributes,
-            table.content_hash,
+            table.screened_hash,
         )
-        .where(
-            table.id > after_id, or_(table.matched_hash.is_(None), table.matched_hash != table.content_hash)
-        )
+        .where(table.id > after_id, waiting_to_be_matched())
         .order_by(table.id)
         .limit(limit)
     )
@@ -382,7 +485,7 @@ def records_to_match(
         PendingRecord(
             id=row.id,
             record_key=row.record_key,
-            content_hash=row.content_hash,
+            screened_hash=row.screened_hash,
             record=IncomingRecord(
                 record_id=row.record_id or row.record_key,
                 name=row.name,
@@ -404,7 +507,7 @@ def mark_matched(session: Session, records: Sequence[PendingRecord]) -> None:
         update(table).where(table.c.id == bindparam("record_pk")).values(matched_hash=bindparam("matched"))
     )
     session.connection().execute(
-        statement, [{"record_pk": record.id, "matched": record.content_hash} for record in records]
+        statement, [{"record_pk": record.id, "matched": record.screened_hash} for record in records]
     )
 
 
@@ -423,12 +526,60 @@ def source_state(session: Session, source: str) -> SourceState:
 # --- runs -------------------------------------------------------------------------------------------------
 
 
-def start_run(session: Session, kind: RunKind, source: str | None) -> Run:
-    """Record that a run began (the caller commits at once, so a run that dies still shows)."""
-    run = Run(kind=kind, source=source, started_at=utcnow(), status=RunStatus.RUNNING, counts={})
+def start_run(session: Session, kind: RunKind, source: str | None, holder: str | None = None) -> Run:
+    """Record that a run began, in `holder` (host:pid) (the caller commits at once, so a run that dies
+    still shows)."""
+    now = utcnow()
+    run = Run(
+        kind=kind,
+        source=source,
+        started_at=now,
+        status=RunStatus.RUNNING,
+        counts={},
+        holder=holder,
+        heartbeat_at=now,
+    )
     session.add(run)
     session.flush()
     return run
+
+
+def beat_run(session: Session, run_id: int) -> None:
+    """Note that a run's process is alive and working on it."""
+    session.execute(
+        update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING).values(heartbeat_at=utcnow())
+    )
+
+
+def abandon_dead_runs(session: Session, stale_after: timedelta, now: datetime | None = None) -> list[Run]:
+    """Mark failed every run still `running` whose process has not said it is alive for `stale_after`
+    (killed, its machine gone, its scheduler's lease lost): a run stuck `running` would hide that it
+    never finished. A run planned as batches for workers is left to them: its claimed batches of a dead
+    worker are claimed again after the claim timeout, and the worker that finishes the last ends it."""
+    now = now or utcnow()
+    cutoff = now - stale_after
+    planned = select(MatchBatch.run_id).where(MatchBatch.run_id == Run.id).exists()
+    dead = session.scalars(
+        select(Run)
+        .where(
+            Run.status == RunStatus.RUNNING,
+            func.coalesce(Run.heartbeat_at, Run.started_at) < cutoff,
+            ~planned,
+        )
+        .order_by(Run.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for run in dead:
+        last = run.heartbeat_at or run.started_at
+        run.status = RunStatus.FAILED
+        run.finished_at = now
+        run.error = (
+            f"abandoned: its process ({run.holder or 'unknown'}) gave no sign of life since "
+            f"{last:%Y-%m-%d %H:%M:%S} UTC (more than {stale_after.total_seconds():.0f} s); its work "
+            "was rolled back and what waits is taken up by the next run"
+        )
+    session.flush()
+    return list(dead)
 
 
 def finish_run(

@@ -23,11 +23,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchlist.access import allow
 from watchlist.db import get_session
+from watchlist.incoming import waiting_to_be_matched
 from watchlist.models import Alert, Delivery, DeliveryStatus, ReceivedRecord, Role, Run
 from watchlist.models.runs import RetroRequest
 
@@ -130,9 +131,7 @@ class DatabaseCollector(Collector):
             "Records new or changed and not matched yet, by source.",
             labels=["source"],
         )
-        waiting = or_(
-            ReceivedRecord.matched_hash.is_(None), ReceivedRecord.matched_hash != ReceivedRecord.content_hash
-        )
+        waiting = waiting_to_be_matched()
         for source, count in session.execute(
             select(ReceivedRecord.source, func.count()).group_by(ReceivedRecord.source)
         ):

@@ -40,6 +40,10 @@ class Settings:
     screening_instruction_en: str = ""
     # largest persons file the import accepts, in bytes
     imports_max_file_bytes: int = 100 * 1024 * 1024
+    # how often a run's process notes it is alive, and after how long without that a run is taken to
+    # belong to a dead process and marked failed
+    runs_heartbeat_seconds: float = 30.0
+    runs_stale_after_seconds: float = 900.0
 
     def __post_init__(self) -> None:
         if not self.secret_key or len(self.secret_key) < 16:

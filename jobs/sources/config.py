@@ -112,6 +112,9 @@ class Source:
     # a delivery with more than this share fewer rows than the last accepted one is quarantined whole
     max_shrink: float = 0.5
     limits: FetchLimits = field(default_factory=FetchLimits)
+    # `delivery = "full"` (the default): each delivery is the whole list, so a record it no longer carries
+    # is marked absent; `delivery = "changes"`: each brings only new and changed records
+    full_deliveries: bool = True
 
     def trigger(self) -> CronTrigger | None:
         """The schedule as an APScheduler trigger (UTC)."""
@@ -270,6 +273,7 @@ def _source(name: str, data: Any, defaults: FetchLimits, loopback_http: bool) ->
     if not 0 < max_shrink <= 1:
         raise ConfigError(f"{where}.max_shrink: must be more than 0 and at most 1, not {max_shrink}")
     limits = _limits(_Table(f"{where}.limits", table.get("limits", dict, {})), defaults)
+    delivery = table.choice("delivery", ("full", "changes"), "full")
     table.check_all_taken()
     return Source(
         name,
@@ -282,6 +286,7 @@ def _source(name: str, data: Any, defaults: FetchLimits, loopback_http: bool) ->
         record_path,
         max_shrink,
         limits,
+        delivery == "full",
     )
 
 

@@ -9,12 +9,15 @@ target checked again (secret headers go only to the source URL's own host); TLS 
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -38,7 +41,8 @@ class FetchFailed(WatchlistError):
 
 @dataclass(frozen=True)
 class Fetched:
-    """What a fetch brought: the list's bytes, or word that it has not changed (304)."""
+    """What a fetch brought: the list's bytes (in `content`, or in the file `path` when the fetch was
+    asked to write them there), or word that it has not changed (304)."""
 
     url: str
     status: int
@@ -47,6 +51,8 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     attempts: int
+    size: int = 0
+    path: Path | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -91,6 +97,7 @@ class Fetcher:
 
     def __post_init__(self) -> None:
         self._deadline_at = 0.0
+        self._into: Path | None = None
 
     # --- the checks -------------------------------------------------------------------------------------
 
@@ -149,13 +156,12 @@ class Fetcher:
             f"{display_url(self.transport.url)}: more than {self.limits.max_redirects} redirects"
         )
 
-    def _body(self, response: requests.Response, url: str) -> bytes:
+    def _body(self, response: requests.Response, url: str, sink: BinaryIO) -> int:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
             raise FetchFailed(
                 f"{display_url(url)}: {declared} bytes, more than the {self.limits.max_bytes} allowed"
             )
-        parts: list[bytes] = []
         size = 0
         try:
             while True:
@@ -168,11 +174,11 @@ class Fetcher:
                     raise FetchFailed(
                         f"{display_url(url)}: more than the {self.limits.max_bytes} bytes allowed"
                     )
-                parts.append(chunk)
+                sink.write(chunk)
                 self._remaining()
         except (Urllib3Error, OSError) as error:
             raise _Retry(f"{display_url(url)}: the body broke off after {size} bytes: {error}") from error
-        return b"".join(parts)
+        return size
 
     def _attempt(self, http: requests.Session, headers: Mapping[str, str]) -> Fetched:
         response, url = self._open(http, headers)
@@ -183,16 +189,24 @@ class Fetcher:
                     f"{display_url(url)} answered {status}",
                     retry_after_seconds(response.headers.get("Retry-After")),
                 )
-            if status == 304:
-                content = b""
-            elif 200 <= status < 300:
-                content = self._body(response, url)
-            else:
+            content, size = b"", 0
+            if 200 <= status < 300 and status != 304:
+                if self._into is not None:
+                    # each attempt writes the file afresh: a body that broke off leaves nothing behind
+                    with self._into.open("wb") as sink:
+                        size = self._body(response, url, sink)
+                else:
+                    buffer = io.BytesIO()
+                    size = self._body(response, url, buffer)
+                    content = buffer.getvalue()
+            elif status != 304:
                 raise FetchFailed(f"{display_url(url)} answered {status} {response.reason}")
             return Fetched(
                 url=url,
                 status=status,
                 content=content,
+                size=size,
+                path=self._into if status != 304 else None,
                 content_type=response.headers.get("Content-Type"),
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
@@ -201,10 +215,14 @@ class Fetcher:
 
     # --- the fetch ---------------------------------------------------------------------------------------
 
-    def fetch(self, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+    def fetch(
+        self, etag: str | None = None, last_modified: str | None = None, *, into: Path | None = None
+    ) -> Fetched:
         """Fetch the list (a 304 when it has not changed since `etag` / `last_modified`), retrying what
-        may pass; raises FetchFailed saying why when it cannot."""
+        may pass; raises FetchFailed saying why when it cannot. With `into`, the body is written to that
+        file as it arrives instead of being held in memory."""
         self._deadline_at = self.clock() + self.limits.deadline
+        self._into = into
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag

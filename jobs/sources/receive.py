@@ -3,6 +3,7 @@ with its row, stored in one transaction, then the new and changed records are ma
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,10 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs.runs import has_records_to_match, recorded_run, run_matching
 from jobs.sources.config import FolderTransport, HttpTransport, Source, SourcesConfig
 from jobs.sources.fetch import Fetched, Fetcher, display_url
-from jobs.sources.parse import parse_delivery
+from jobs.sources.parse import ParsedDelivery, parse_delivery
 from watchlist.db import session_scope, utcnow
 from watchlist.exc import ValidationFailed
-from watchlist.incoming import DeliveryReport, receive_delivery, source_state
+from watchlist.incoming import (
+    DeliveredBytes,
+    DeliveryReport,
+    delivery_with_checksum,
+    receive_delivery,
+    source_state,
+)
 from watchlist.models import Run, RunKind, RunStatus
 from watchlist.settings import Settings
 
@@ -50,22 +57,30 @@ def _store(
     factory: sessionmaker[Session],
     source: Source,
     origin: str,
-    content: bytes,
+    path: Path,
     content_type: str | None = None,
     fetched: Fetched | None = None,
 ) -> DeliveryReport:
-    parsed = parse_delivery(source, content, content_type)
+    delivered = DeliveredBytes.of_file(path)
+    with factory() as session:
+        # the same bytes again: no need to read them (receive_delivery says it is a duplicate)
+        seen = delivery_with_checksum(session, source.name, delivered.checksum) is not None
+    parsed = (
+        ParsedDelivery(problem="was received before") if seen else parse_delivery(source, path, content_type)
+    )
     # the delivery, its records, its quarantine and the server's validators in one transaction
     with session_scope(factory) as session:
         report = receive_delivery(
             session,
             source.name,
             origin,
-            content,
-            parsed.rows,
+            delivered,
+            parsed.rows(),
+            total=parsed.total,
             problem=parsed.problem,
-            unreadable=parsed.unreadable,
+            content_type=content_type,
             max_shrink=source.max_shrink,
+            full=source.full_deliveries,
         )
         if fetched is not None:
             state = source_state(session, source.name)
@@ -88,17 +103,17 @@ def import_file(
     kind: RunKind = RunKind.IMPORT,
 ) -> Received:
     """Receive a file as a delivery of `source` (an import run), then match what it brought."""
-    with recorded_run(factory, kind, source.name) as recorder:
+    with recorded_run(factory, kind, source.name, settings.runs_heartbeat_seconds) as recorder:
         try:
             size = path.stat().st_size
             if size > source.limits.max_bytes:
                 raise ValidationFailed(
                     f"{path.name}: {size} bytes, more than the {source.limits.max_bytes} allowed"
                 )
-            content = path.read_bytes()
+            # read as a stream from the file, never whole
+            report = _store(factory, source, path.name, path)
         except OSError as error:
             raise ValidationFailed(f"{path}: cannot be read: {error.strerror}") from error
-        report = _store(factory, source, path.name, content)
         recorder.status = _status(report)
         recorder.counts = report.counts()
         recorder.delivery_id = report.delivery.id
@@ -116,7 +131,7 @@ def _fetch_http(
     environ: Mapping[str, str] | None,
     sleep: Callable[[float], None],
 ) -> Received:
-    with recorded_run(factory, RunKind.FETCH, source.name) as recorder:
+    with recorded_run(factory, RunKind.FETCH, source.name, settings.runs_heartbeat_seconds) as recorder:
         with factory() as session:
             state = source_state(session, source.name)
             etag, last_modified = state.etag, state.last_modified
@@ -128,20 +143,24 @@ def _fetch_http(
             http=http,
             sleep=sleep,
         )
-        fetched = fetcher.fetch(etag, last_modified)
-        recorder.counts = {"attempts": fetched.attempts, "bytes": len(fetched.content)}
-        if fetched.not_modified:
-            with session_scope(factory) as session:
-                source_state(session, source.name).checked_at = utcnow()
-            recorder.status = RunStatus.UNCHANGED
-            recorder.counts["not_modified"] = 1
-            report = None
-        else:
-            origin = display_url(fetched.url)
-            report = _store(factory, source, origin, fetched.content, fetched.content_type, fetched)
-            recorder.status = _status(report)
-            recorder.counts.update(report.counts())
-            recorder.delivery_id = report.delivery.id
+        with tempfile.TemporaryDirectory(prefix="watchlist-delivery-") as folder:
+            # the body goes to a file as it arrives and is read from there as a stream, never held whole;
+            # named with the format's suffix for the readers that go by it (XLSX, JSON)
+            path = Path(folder) / f"delivery.{source.format}"
+            fetched = fetcher.fetch(etag, last_modified, into=path)
+            recorder.counts = {"attempts": fetched.attempts, "bytes": fetched.size}
+            if fetched.not_modified:
+                with session_scope(factory) as session:
+                    source_state(session, source.name).checked_at = utcnow()
+                recorder.status = RunStatus.UNCHANGED
+                recorder.counts["not_modified"] = 1
+                report = None
+            else:
+                origin = display_url(fetched.url)
+                report = _store(factory, source, origin, path, fetched.content_type, fetched)
+                recorder.status = _status(report)
+                recorder.counts.update(report.counts())
+                recorder.delivery_id = report.delivery.id
     assert recorder.run is not None
     return Received(recorder.run, report, fetched, _match_after(factory, settings, source))
 

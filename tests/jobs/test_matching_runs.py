@@ -99,3 +99,53 @@ def test_only_changed_records_are_matched_again(stored: sessionmaker[Session], s
     run = run_matching(stored, settings, "pow")
     assert run.counts["records_matched"] == 1
     assert run.counts["alerts_raised"] == 0
+
+
+def _deliver(factory: sessionmaker[Session], content: bytes, changes: dict[str, dict[str, str]]) -> None:
+    rows = [(number, changes.get(cells["record_id"], cells)) for number, cells in INCOMING]
+    with session_scope(factory) as session:
+        receive_delivery(session, "pow", "pow.csv", content, rows)
+
+
+def test_a_record_changed_and_changed_back_is_matched_on_each_change_and_alerted_once_per_pair(
+    stored: sessionmaker[Session], settings: Settings
+) -> None:
+    run_matching(stored, settings, "pow")
+    maria = dict(INCOMING[1][1])
+    # R2 (no hit) becomes the man on the watchlist, then goes back, then becomes him again
+    him = {"record_id": "R2", "full_name": "Гнилицкий Олег Петрович", "birth_date": "02.04.1993"}
+    _deliver(stored, b"B", {"R2": him})
+    became = run_matching(stored, settings, "pow")
+    assert (became.counts["records_matched"], became.counts["alerts_raised"]) == (1, 1)
+    with session_scope(stored) as session:
+        alert = session.scalars(
+            select(Alert).join(ReceivedRecord).where(ReceivedRecord.record_id == "R2")
+        ).one()
+        alert.status = "dismissed"
+    _deliver(stored, b"A", {"R2": maria})
+    back = run_matching(stored, settings, "pow")
+    assert (back.counts["records_matched"], back.counts["alerts_raised"]) == (1, 0)
+    _deliver(stored, b"B again", {"R2": him})
+    again = run_matching(stored, settings, "pow")
+    # matched again, as it changed; the pair has its alert already, dismissed it stays
+    assert again.counts["records_matched"] == 1
+    assert (again.counts["alerts_raised"], again.counts["alerts_existing"]) == (0, 1)
+    with stored() as session:
+        assert alerted(session) == EXPECTED | {("R2", "T-1")}
+        statuses = session.scalars(
+            select(Alert.status).join(ReceivedRecord).where(ReceivedRecord.record_id == "R2")
+        ).all()
+        assert statuses == ["dismissed"]
+
+
+def test_a_record_changed_and_changed_back_before_any_run_is_not_matched_again(
+    stored: sessionmaker[Session], settings: Settings
+) -> None:
+    run_matching(stored, settings, "pow")
+    renamed = {"record_id": "R1", "full_name": "GNILITSKII OLEG", "birth_date": "1993-04-02"}
+    _deliver(stored, b"B", {"R1": renamed})
+    _deliver(stored, b"A", {})
+    # as it reads now is what the last run matched: nothing to do, nothing alerted again
+    assert not has_records_to_match(stored, "pow")
+    with stored() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 3

@@ -68,6 +68,7 @@ def test_secret_header_values_come_from_the_environment_only() -> None:
         (('kind = "pow"', 'kind = "pow"\nencoding = "klingon"'), r"sources\.pow\.encoding: unknown encoding"),
         (('kind = "pow"', 'kind = "pow"\nmax_shrink = 2'), r"sources\.pow\.max_shrink: must be more than 0"),
         (('kind = "pow"', 'kind = "pow"\ncolour = "red"'), r"sources\.pow: unknown keys: colour"),
+        (('kind = "pow"', 'kind = "pow"\ndelivery = "some"'), r"sources\.pow\.delivery: must be one of full"),
         (('kind = "pow"', 'kind = "pow"\nrecord_path = "x"'), r"sources\.pow\.record_path: only for XML"),
         (('format = "csv"', 'format = "xml"'), r"sources\.pow\.record_path: required for XML"),
         (
@@ -116,3 +117,9 @@ def test_plain_http_to_the_loopback_needs_the_explicit_test_setting() -> None:
 def test_an_unknown_source_lists_the_declared_ones() -> None:
     with pytest.raises(ConfigError, match=r"unknown source 'border' .*declared: pow"):
         parse_sources(MINIMAL).get("border")
+
+
+def test_a_source_delivers_full_lists_unless_it_says_it_delivers_changes() -> None:
+    assert parse_sources(MINIMAL).get("pow").full_deliveries is True
+    changes = parse_sources(MINIMAL.replace('kind = "pow"', 'kind = "pow"\ndelivery = "changes"', 1))
+    assert changes.get("pow").full_deliveries is False

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 
@@ -199,3 +200,15 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 
     now = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
     assert retry_after_seconds("Tue, 24 Nov 2026 22:00:30 GMT", now) == 30
+
+
+def test_a_list_fetched_into_a_file_is_written_there_as_it_arrives(
+    server: ListServer, tmp_path: Path
+) -> None:
+    server.routes["/pow.csv"] = fails_then_serves([503], GOOD_CSV)
+    target = tmp_path / "delivery.csv"
+    fetched = fetcher(server, "/pow.csv").fetch(into=target)
+    assert (fetched.status, fetched.attempts, fetched.size, fetched.path) == (200, 2, len(GOOD_CSV), target)
+    # not held in memory: the bytes are in the file, written by the attempt that succeeded
+    assert fetched.content == b""
+    assert target.read_bytes() == GOOD_CSV

@@ -89,7 +89,7 @@ def _run_finished(factory: sessionmaker[Session]) -> Run:
         pending = session.scalar(
             select(func.count())
             .select_from(ReceivedRecord)
-            .where(ReceivedRecord.matched_hash.is_distinct_from(ReceivedRecord.content_hash))
+            .where(ReceivedRecord.matched_hash.is_distinct_from(ReceivedRecord.screened_hash))
         )
         assert pending == 0
         return run

@@ -3,13 +3,18 @@ deliveries that look wrong, and re-deliveries that change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchlist import incoming
+from watchlist.db import utcnow
 from watchlist.incoming import (
+    abandon_dead_runs,
     content_problem,
     finish_run,
     mark_matched,
@@ -20,6 +25,7 @@ from watchlist.incoming import (
     start_run,
 )
 from watchlist.models import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, RunKind, RunStatus
+from watchlist.models.runs import MatchBatch
 
 Rows = list[tuple[int, dict[str, Any]]]
 
@@ -186,3 +192,111 @@ def test_a_run_is_recorded_when_it_starts_and_when_it_ends(session: Session) -> 
     assert latest.status is RunStatus.FAILED
     assert latest.finished_at is not None and latest.finished_at >= latest.started_at
     assert latest.error == "pow.csv: cannot be read"
+
+
+def test_records_a_full_delivery_no_longer_carries_are_marked_absent_and_kept(session: Session) -> None:
+    receive(session, pow_rows(4))
+    later = receive(session, pow_rows(3))
+    assert later.delivery.rows_absent == 1 and later.counts()["rows_absent"] == 1
+    gone = session.scalars(select(ReceivedRecord).where(ReceivedRecord.record_id == "POW-004")).one()
+    assert gone.absent_since == later.delivery.received_at
+    # still there for the alerts and the audit log that point at it
+    assert session.scalar(select(func.count()).select_from(ReceivedRecord)) == 4
+    # delivered again, unchanged: present again, and not waiting to be matched once more
+    mark_matched(session, records_to_match(session, "pow"))
+    back = receive(session, pow_rows(4), content=b"back")
+    assert back.delivery.rows_absent == 0 and back.counts()["rows_unchanged"] == 4
+    session.refresh(gone)
+    assert gone.absent_since is None and gone.last_seen_delivery_id == back.delivery.id
+    assert records_to_match(session, "pow") == []
+
+
+def test_a_delivery_of_changes_only_marks_nothing_absent(session: Session) -> None:
+    receive(session, pow_rows(4))
+    report = receive(session, pow_rows(3), full=False)
+    assert report.delivery.rows_absent == 0
+    assert session.scalars(select(ReceivedRecord.absent_since)).all() == [None] * 4
+
+
+def test_a_streamed_delivery_is_written_slice_by_slice_with_repeats_across_slices_quarantined(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incoming, "WRITE_BATCH", 3)
+    rows = pow_rows(7)
+    # the same record id again, in a later slice, and once more in the same slice as its first row
+    rows.insert(5, (50, {"record_id": "POW-001", "full_name": "Особа Інша", "birth_date": "1990"}))
+    rows.insert(1, (51, {"record_id": "POW-001", "full_name": "Особа Третя", "birth_date": "1990"}))
+    taken: list[int] = []
+
+    def stream() -> Iterator[tuple[int, dict[str, Any]]]:
+        for row in rows:
+            taken.append(row[0])
+            yield row
+
+    report = receive_delivery(session, "pow", "pow.csv", b"streamed", stream(), total=len(rows))
+    assert taken == [row[0] for row in rows]
+    assert report.new == 7 and report.delivery.rows_quarantined == 2
+    reasons = {
+        row.row_number: row.errors[0]["message"] for row in quarantined_rows(session, report.delivery.id)
+    }
+    assert reasons == {
+        51: "record_id POW-001 appears again (row 2)",
+        50: "record_id POW-001 appears again (in an earlier row of this delivery)",
+    }
+    kept = session.scalars(select(QuarantinedRow).where(QuarantinedRow.row_number == 50)).one()
+    assert kept.cells["full_name"] == "Особа Інша"
+    assert (
+        session.scalars(select(ReceivedRecord.name).where(ReceivedRecord.record_id == "POW-001")).one()
+        == "Особа Номер1"
+    )
+
+
+def test_a_streamed_delivery_needs_its_total_to_be_judged_before_it_is_written(session: Session) -> None:
+    with pytest.raises(TypeError, match="total"):
+        receive_delivery(session, "pow", "pow.csv", b"x", iter(pow_rows(2)))
+
+
+def test_runs_whose_process_went_silent_are_marked_failed_with_the_reason(session: Session) -> None:
+    now = utcnow()
+    dead = start_run(session, RunKind.IMPORT, "pow", "host-a:101")
+    dead.heartbeat_at = now - timedelta(minutes=20)
+    alive = start_run(session, RunKind.MATCH, "pow", "host-a:102")
+    alive.heartbeat_at = now - timedelta(minutes=5)
+    done = start_run(session, RunKind.FETCH, "pow", "host-a:103")
+    finish_run(session, done, RunStatus.SUCCEEDED)
+    done.heartbeat_at = now - timedelta(hours=1)
+    # a run planned as batches is the workers' to finish (a dead worker's batch is claimed again)
+    planned = start_run(session, RunKind.MATCH, None, "host-b:7")
+    planned.heartbeat_at = now - timedelta(hours=1)
+    session.add(MatchBatch(run_id=planned.id, first_record_id=1, last_record_id=2))
+    session.flush()
+
+    abandoned = abandon_dead_runs(session, timedelta(minutes=15), now=now)
+
+    assert [run.id for run in abandoned] == [dead.id]
+    assert dead.status is RunStatus.FAILED and dead.finished_at == now
+    assert dead.error is not None and dead.error.startswith(
+        "abandoned: its process (host-a:101) gave no sign of life since"
+    )
+    assert (alive.status, done.status, planned.status) == (
+        RunStatus.RUNNING,
+        RunStatus.SUCCEEDED,
+        RunStatus.RUNNING,
+    )
+    assert abandon_dead_runs(session, timedelta(minutes=15), now=now) == []
+
+
+def test_a_change_the_matcher_does_not_read_is_stored_but_not_matched_again(session: Session) -> None:
+    receive(session, pow_rows(2))
+    mark_matched(session, records_to_match(session, "pow"))
+    moved = pow_rows(2)
+    moved[0][1]["camp"] = "Camp 7"
+    report = receive(session, moved)
+    assert report.changed == 1
+    stored = session.scalars(select(ReceivedRecord).where(ReceivedRecord.record_id == "POW-001")).one()
+    assert stored.attributes["camp"] == "Camp 7"
+    assert records_to_match(session, "pow") == []
+    renamed = pow_rows(2)
+    renamed[0][1]["full_name"] = "Особа Перейменована"
+    receive(session, renamed)
+    assert [pending.record_key for pending in records_to_match(session, "pow")] == ["POW-001"]

@@ -47,20 +47,25 @@ class Delivery(Base):
     rows_stored: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # records of the source this (full) delivery no longer carried: marked absent, never deleted
+    rows_absent: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ReceivedRecord(Base):
     """One person record of an incoming list, as its source last delivered it.
 
     Keyed by (source, record key): the source's own record id, or `sha256:<content hash>` for sources
-    without ids. `matched_hash` is the content hash the matching run last screened; a record whose
-    content hash differs (new, or changed since) is waiting to be matched.
+    without ids. `content_hash` covers all it says (a change of any of it is stored); `screened_hash` only
+    what the matcher reads (name, birth date). `matched_hash` is the screened hash the matching run last
+    screened; a record whose screened hash differs (new, or changed in a way that matters) waits to be
+    matched, and one changed back to what was matched does not.
     """
 
     __tablename__ = "incoming_records"
     __table_args__ = (
         UniqueConstraint("source", "record_key", name="uq_incoming_records_source_record_key"),
         Index("ix_incoming_records_source_pending", "source", "matched_hash"),
+        Index("ix_incoming_records_source_last_seen", "source", "last_seen_delivery_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,11 +79,17 @@ class ReceivedRecord(Base):
     # nationality, document number and every other column the source sent
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
+    screened_hash: Mapped[str] = mapped_column(String(64))
     matched_hash: Mapped[str | None] = mapped_column(String(64))
     first_delivery_id: Mapped[int] = mapped_column(ForeignKey("incoming_deliveries.id"), index=True)
     last_delivery_id: Mapped[int] = mapped_column(ForeignKey("incoming_deliveries.id"), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the newest accepted delivery that carried the record, changed or not
+    last_seen_delivery_id: Mapped[int | None] = mapped_column(Integer)
+    # when a full delivery of its source first came without it; None while the source still delivers it.
+    # Kept, not deleted: alerts and the audit log point at it
+    absent_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class QuarantinedRow(Base):

@@ -57,6 +57,10 @@ class Run(Base):
     # the delivery an import or fetch run received, when it received one
     delivery_id: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # the process doing the run (host:pid) and when it last said it was alive; a run whose heartbeat is
+    # older than `runs_stale_after_seconds` belongs to a dead process and is marked failed
+    holder: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RetroRequest(Base):

@@ -95,7 +95,7 @@ def _state(database: Path) -> dict[str, object]:
             ).fetchall(),
             "records": sorted(
                 connection.execute(
-                    "SELECT source, record_key, content_hash, matched_hash = content_hash "
+                    "SELECT source, record_key, content_hash, matched_hash = screened_hash "
                     "FROM incoming_records"
                 ).fetchall()
             ),
@@ -142,3 +142,19 @@ def test_a_killed_import_run_again_ends_as_an_uninterrupted_one(
         unfinished = connection.execute("SELECT kind FROM runs WHERE finished_at IS NULL").fetchall()
     # the killed run stays visible as one that never finished
     assert unfinished == [(kill_in,)]
+
+    # the next worker (or scheduler) to start finds it silent for longer than stale_after and fails it
+    time.sleep(1.2)
+    command = [str(Path(sys.executable).parent / "watchlist"), "--database-url", f"sqlite:///{killed}"]
+    env = {**os.environ, **ENV, "WATCHLIST_RUNS_STALE_AFTER_SECONDS": "1"}
+    worker = subprocess.run(
+        [*command, "worker", "--exit-when-idle"], env=env, capture_output=True, timeout=300, check=False
+    )
+    assert worker.returncode == 0, worker.stderr.decode()
+    with closing(sqlite3.connect(killed)) as connection:
+        statuses = connection.execute("SELECT kind, status, error, holder FROM runs").fetchall()
+    abandoned = [row for row in statuses if row[1] == "failed"]
+    assert [(kind, status) for kind, status, _error, _holder in abandoned] == [(kill_in, "failed")]
+    holder = abandoned[0][3]
+    assert holder and abandoned[0][2].startswith(f"abandoned: its process ({holder}) gave no sign of life")
+    assert all(status != "running" for _kind, status, _error, _holder in statuses)
