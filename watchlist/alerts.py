@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,8 @@ _OPEN_PERSON_STATUSES = frozenset(
     {PersonStatus.WANTED, PersonStatus.LOCATED, PersonStatus.DETAINED, PersonStatus.SERVING}
 )
 MAX_ID = 2**31 - 1
+# control characters other than tab and newline, and lone surrogates: PostgreSQL cannot store them in text
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_PER_PAGE = 200
 
 
@@ -424,6 +427,10 @@ def _comment_text(comment: Any, required: bool) -> str | None:
     if not isinstance(comment, str):
         raise ValidationFailed("invalid comment", [FieldError("comment", "must be text")])
     text = comment.strip()
+    if _CONTROL.search(text):
+        raise ValidationFailed(
+            "invalid comment", [FieldError("comment", "contains control characters or broken Unicode")]
+        )
     if len(text) > MAX_COMMENT_LENGTH:
         raise ValidationFailed(
             "invalid comment", [FieldError("comment", f"is longer than {MAX_COMMENT_LENGTH} characters")]
@@ -448,7 +455,7 @@ def acknowledge_alert(session: Session, alert: Alert, actor: str) -> Alert:
 
 def assign_alert(session: Session, alert: Alert, assignee: Any, actor: str) -> Alert:
     """Give an open alert to an officer (an active user with the role officer), by username."""
-    if not isinstance(assignee, str) or not assignee.strip():
+    if not isinstance(assignee, str) or not assignee.strip() or _CONTROL.search(assignee):
         raise ValidationFailed("invalid assignee", [FieldError("assignee", "is required (a username)")])
     user = session.scalars(select(User).where(User.username == assignee.strip())).one_or_none()
     if user is None or not user.is_active or user.role is not Role.OFFICER:
@@ -619,8 +626,8 @@ def alert_filters(args: Mapping[str, Any], user_id: int | None) -> tuple[AlertFi
     status = choice("status", AlertStatus)
     severity = choice("severity", Severity)
     source_kind = args.get("source_kind") or None
-    if source_kind is not None and len(str(source_kind)) > 32:
-        errors.append(FieldError("source_kind", "is longer than 32 characters"))
+    if source_kind is not None and (len(str(source_kind)) > 32 or _CONTROL.search(str(source_kind))):
+        errors.append(FieldError("source_kind", "must be at most 32 printable characters"))
     mine = args.get("mine") or None
     if mine not in (None, "0", "1", "true", "false"):
         errors.append(FieldError("mine", "must be true or false"))
@@ -683,3 +690,78 @@ def list_alerts(
 def source_kinds(session: Session) -> list[str]:
     """The source kinds alerts were raised from, for the inbox's filter."""
     return sorted(kind for kind in session.scalars(select(Alert.source_kind).distinct()) if kind is not None)
+
+
+# --- what readers see --------------------------------------------------------------------------------------
+
+
+def _record_dict(record: ReceivedRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "id": record.id,
+        "source": record.source,
+        "record_id": record.record_id,
+        "name": record.name,
+        "birth_date": record.birth_date,
+        "attributes": dict(record.attributes or {}),
+        "first_seen_at": record.first_seen_at.isoformat(),
+    }
+
+
+def alert_to_dict(alert: Alert, with_details: bool = False) -> dict[str, Any]:
+    """The alert as the API shows it; `with_details` adds both sides in full, the explanation, the
+    sightings and the history."""
+    person = alert.person
+    data: dict[str, Any] = {
+        "id": alert.id,
+        "origin": alert.origin.value,
+        "source": alert.source,
+        "source_kind": alert.source_kind,
+        "status": alert.status.value,
+        "severity": alert.severity.value,
+        "score": alert.score,
+        "decision": alert.decision,
+        "dismiss_reason": alert.dismiss_reason.value if alert.dismiss_reason else None,
+        "assigned_to": alert.assigned_to.username if alert.assigned_to else None,
+        "person": {
+            "id": person.id,
+            "external_id": person.external_id,
+            "primary_name": person.primary_name,
+            "status": person.status.value,
+        },
+        "record": _record_dict(alert.record),
+        "screened": dict(alert.screened or {}) if alert.origin is AlertOrigin.SCREENING else None,
+        "audit_event_id": alert.audit_event_id,
+        "list_screening_id": alert.list_screening_id,
+        "sightings_count": len(alert.sightings),
+        "raised_at": alert.raised_at.isoformat(),
+        "updated_at": alert.updated_at.isoformat(),
+        "last_seen_at": alert.last_seen_at.isoformat(),
+    }
+    if with_details:
+        # imported here: screening imports this module (its hits raise alerts)
+        from watchlist.screening import person_details
+
+        data["person"] = {**data["person"], **person_details(person), "id": person.id}
+        data["explanation"] = dict(alert.explanation or {})
+        data["sightings"] = [
+            {
+                "seen_at": sighting.seen_at.isoformat(),
+                "score": sighting.score,
+                "record": _record_dict(sighting.record),
+                "screened": dict(sighting.screened) if sighting.record_id is None else None,
+            }
+            for sighting in alert.sightings
+        ]
+        data["history"] = [
+            {
+                "occurred_at": event.occurred_at.isoformat(),
+                "actor": event.actor,
+                "action": event.action,
+                "changes": dict(event.changes or {}),
+                "comment": event.comment,
+            }
+            for event in alert.events
+        ]
+    return data

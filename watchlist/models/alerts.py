@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchlist.db import Base, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from watchlist.models.incoming import ReceivedRecord
+    from watchlist.models.persons import ConvictedPerson
+    from watchlist.models.users import User
 
 
 class AlertStatus(enum.StrEnum):
@@ -100,6 +105,9 @@ class Alert(Base):
     # the matching run that raised it
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
 
+    person: Mapped[ConvictedPerson] = relationship()
+    record: Mapped[ReceivedRecord | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship()
     events: Mapped[list[AlertEvent]] = relationship(
         back_populates="alert", cascade="all, delete-orphan", order_by="AlertEvent.id"
     )
@@ -148,6 +156,7 @@ class AlertSighting(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     alert: Mapped[Alert] = relationship(back_populates="sightings")
+    record: Mapped[ReceivedRecord | None] = relationship()
 
 
 class AlertRead(Base):
