@@ -82,6 +82,14 @@ def fingerprint(person: ConvictedPerson, name: str, birth_date: str | None) -> s
     return hashlib.sha256(json.dumps(matched, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def current_fingerprint(alert: Alert) -> str:
+    """The fingerprint of the alert's pair as both sides are now."""
+    if alert.record is not None:
+        return fingerprint(alert.person, alert.record.name, alert.record.birth_date)
+    screened = alert.screened or {}
+    return fingerprint(alert.person, str(screened.get("name") or ""), screened.get("birth_date"))
+
+
 def _event(
     alert: Alert,
     actor: str,
@@ -544,6 +552,8 @@ def dismiss_alert(session: Session, alert: Alert, reason: Any, comment: Any, act
     )
     alert.status = AlertStatus.DISMISSED
     alert.dismiss_reason = DismissReason(reason)
+    # what the officer saw when he dismissed it is what a later match is compared with
+    alert.fingerprint = current_fingerprint(alert)
     alert.updated_at = utcnow()
     session.flush()
     return alert

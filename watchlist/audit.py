@@ -48,7 +48,9 @@ def write_event(
         insert(cast(Table, AuditEvent.__table__)),
         _values(action, actor, via, role, remote_addr, subject, outcome),
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def _values(

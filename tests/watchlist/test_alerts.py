@@ -269,3 +269,13 @@ def test_raise_alerts_for_keeps_its_tally_and_alerts_only_hits(
     assert alert.source_kind == "pow"
     assert session.scalar(select(func.count()).select_from(AlertEvent)) == 1
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_a_dismissal_keeps_the_pair_as_the_officer_saw_it(session: Session, person: ConvictedPerson) -> None:
+    [record] = deliver(session, "pow", b"1", {"record_id": "P1", "full_name": "GNILITSKII OLEG"})
+    alert, _ = alert_on(session, person, record)
+    # an alert from before fingerprints were kept (migrated) has none
+    alert.fingerprint = ""
+    dismiss_alert(session, alert, "different_person", "not him", "olena")
+    assert alert_on(session, person, record) == (alert, False)
+    assert alert.status is AlertStatus.DISMISSED

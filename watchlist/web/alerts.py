@@ -114,7 +114,7 @@ def _step(alert_id: int, action: str, run: Any) -> Response | tuple[str, int]:
         session.rollback()
         alert = get_alert(session, alert_id)
         problems = [
-            i18n.gettext("alerts.problem", field=_field_label(d.field), message=d.message)
+            i18n.gettext("alerts.problem", field=_field_label(d.field), message=_problem_text(d.message))
             for d in error.details
         ]
         return _detail(alert, problems, 422)
@@ -124,6 +124,25 @@ def _step(alert_id: int, action: str, run: Any) -> Response | tuple[str, int]:
     session.commit()
     flash(f"alerts.done.{action}")
     return redirect(url_for("web.alerts_detail", alert_id=alert_id))
+
+
+# the operations speak English to the API; the pages say the same in the user's language
+_PROBLEMS = {
+    "is required": "alerts.problem.required",
+    "is required (a username)": "alerts.problem.required",
+    "must be the username of an active officer": "alerts.problem.not_officer",
+    "contains control characters or broken Unicode": "alerts.problem.control",
+}
+
+
+def _problem_text(message: str) -> str:
+    if message in _PROBLEMS:
+        return i18n.gettext(_PROBLEMS[message])
+    if message.startswith("must be one of"):
+        return i18n.gettext("alerts.problem.choose")
+    if message.startswith("is longer than"):
+        return i18n.gettext("alerts.problem.too_long")
+    return message
 
 
 def _field_label(field: str) -> str:
@@ -204,7 +223,9 @@ def init_app(app: Flask) -> None:
 MESSAGES: dict[str, dict[str, str]] = {
     "uk": {
         "nav.alerts": "Сповіщення",
-        "nav.alerts.description": "Збіги з реєстром у вхідних списках і перевірках: порівняти, підтвердити чи відхилити.",
+        "nav.alerts.description": (
+            "Збіги з реєстром у вхідних списках і перевірках: порівняти, підтвердити чи відхилити."
+        ),
         "alerts.unread": "{count} непрочитане|{count} непрочитані|{count} непрочитаних",
         "alerts.inbox.title": "Сповіщення",
         "alerts.filter.status": "Стан",
@@ -291,6 +312,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alerts.field.assignee": "Офіцер",
         "alerts.field.person_status": "Новий статус особи",
         "alerts.problem": "{field}: {message}",
+        "alerts.problem.required": "обов'язкове поле",
+        "alerts.problem.not_officer": "виберіть активного офіцера виконання",
+        "alerts.problem.control": "містить керівні символи або пошкоджений Юнікод",
+        "alerts.problem.choose": "виберіть одне зі значень списку",
+        "alerts.problem.too_long": "задовгий текст",
         "alerts.conflict": "Стан сповіщення вже змінився; цю дію зробити не можна. Оновіть сторінку.",
         "alerts.done.acknowledged": "Сповіщення взято в роботу.",
         "alerts.done.assigned": "Сповіщення призначено.",
@@ -300,7 +326,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "nav.alerts": "Alerts",
-        "nav.alerts.description": "Watchlist hits in incoming lists and screenings: compare, confirm or dismiss.",
+        "nav.alerts.description": (
+            "Watchlist hits in incoming lists and screenings: compare, confirm or dismiss."
+        ),
         "alerts.unread": "{count} unread|{count} unread",
         "alerts.inbox.title": "Alerts",
         "alerts.filter.status": "Status",
@@ -387,7 +415,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alerts.field.assignee": "Officer",
         "alerts.field.person_status": "Person's new status",
         "alerts.problem": "{field}: {message}",
-        "alerts.conflict": "The alert's status has changed; this step is no longer possible. Reload the page.",
+        "alerts.problem.required": "is required",
+        "alerts.problem.not_officer": "choose an active enforcement officer",
+        "alerts.problem.control": "contains control characters or broken Unicode",
+        "alerts.problem.choose": "choose one of the values in the list",
+        "alerts.problem.too_long": "is too long",
+        "alerts.conflict": (
+            "The alert's status has changed; this step is no longer possible. Reload the page."
+        ),
         "alerts.done.acknowledged": "Alert acknowledged.",
         "alerts.done.assigned": "Alert assigned.",
         "alerts.done.commented": "Comment added.",

@@ -163,6 +163,11 @@ def test_a_dismissal_without_a_comment_is_refused_naming_the_field(
         f"/alerts/{alerts[0].id}/dismiss", data={"csrf_token": CSRF, "reason": "duplicate", "comment": ""}
     )
     assert answer.status_code == 422 and "Comment: is required" in page_text(answer)
+    sign_in(Role.OFFICER, language="uk")
+    refused = client.post(
+        f"/alerts/{alerts[0].id}/dismiss", data={"csrf_token": CSRF, "reason": "lookalike", "comment": "x"}
+    )
+    assert "Причина: виберіть одне зі значень списку" in page_text(refused)
     session.expire_all()
     assert session.get(Alert, alerts[0].id).status is AlertStatus.NEW  # type: ignore[union-attr]
 

@@ -71,10 +71,12 @@ def upgrade() -> None:
 
     op.execute(
         "UPDATE alerts SET"
-        " source = COALESCE((SELECT source FROM incoming_records WHERE incoming_records.id = alerts.record_id), ''),"
+        " source = COALESCE("
+        "(SELECT source FROM incoming_records WHERE incoming_records.id = alerts.record_id), ''),"
         " severity = CASE (SELECT status FROM persons WHERE persons.id = alerts.person_id)"
         " WHEN 'wanted' THEN 'critical' WHEN 'closed' THEN 'low' ELSE 'high' END,"
-        " status = CASE WHEN status IN ('new', 'acknowledged', 'confirmed', 'dismissed') THEN status ELSE 'new' END,"
+        " status = CASE WHEN status IN ('new', 'acknowledged', 'confirmed', 'dismissed')"
+        " THEN status ELSE 'new' END,"
         " updated_at = raised_at,"
         " last_seen_at = raised_at"
     )
