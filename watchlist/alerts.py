@@ -446,14 +446,14 @@ def _comment_text(comment: Any, required: bool) -> str | None:
     return text
 
 
-def _move(alert: Alert, to: AlertStatus, allowed_from: Collection[AlertStatus], actor: str) -> None:
+def _move(alert: Alert, to: AlertStatus, allowed_from: Collection[AlertStatus]) -> None:
     if alert.status not in allowed_from:
         raise Conflict(f"alert {alert.id} is {alert.status.value}; it cannot become {to.value}")
 
 
 def acknowledge_alert(session: Session, alert: Alert, actor: str) -> Alert:
     """An officer takes a new alert up: new → acknowledged."""
-    _move(alert, AlertStatus.ACKNOWLEDGED, (AlertStatus.NEW,), actor)
+    _move(alert, AlertStatus.ACKNOWLEDGED, (AlertStatus.NEW,))
     _event(alert, actor, "acknowledged", {"status": [alert.status.value, AlertStatus.ACKNOWLEDGED.value]})
     alert.status = AlertStatus.ACKNOWLEDGED
     alert.updated_at = utcnow()
@@ -505,7 +505,7 @@ def confirm_alert(
             "invalid confirmation", [FieldError("person_status", f"must be one of {', '.join(choices)}")]
         )
     text = _comment_text(comment, required=False)
-    _move(alert, AlertStatus.CONFIRMED, OPEN_STATUSES, actor)
+    _move(alert, AlertStatus.CONFIRMED, OPEN_STATUSES)
     person = _load_person(session, alert.person_id)
     if person.status is PersonStatus.CLOSED:
         raise Conflict(f"person {person.id} is closed; reopen him before confirming an alert on him")
@@ -542,7 +542,7 @@ def dismiss_alert(session: Session, alert: Alert, reason: Any, comment: Any, act
         errors.extend(error.details)
     if errors:
         raise ValidationFailed("invalid dismissal", errors)
-    _move(alert, AlertStatus.DISMISSED, OPEN_STATUSES, actor)
+    _move(alert, AlertStatus.DISMISSED, OPEN_STATUSES)
     _event(
         alert,
         actor,

@@ -3,10 +3,13 @@ row; a possible hit (review) raises none; the same person screened again is a si
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from watchlist.models import Alert, AlertOrigin, AuditEvent, ConvictedPerson, Severity
+from watchlist.list_screening import Caller, read_list, screen_next_chunk
+from watchlist.models import Alert, AlertOrigin, AuditEvent, ConvictedPerson, Role, Severity
 from watchlist.persons import add_person, require_person
 from watchlist.screening import ScreeningService, incoming_record, screen_records
 from watchlist.settings import Settings
@@ -54,3 +57,31 @@ def test_a_hit_raises_a_screening_alert_and_a_second_screening_of_him_is_a_sight
     assert review["decision"] != "hit"
     assert session.scalar(select(func.count()).select_from(Alert)) == 1
     assert isinstance(person, ConvictedPerson)
+
+
+def test_a_hit_in_an_uploaded_list_is_linked_to_the_list_screening(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    add_person(
+        session,
+        require_person(
+            {"external_id": "UA-2", "full_name": "Кабашний Олександр Іванович", "birth_date": "1978"}
+        ),
+        "test",
+    )
+    session.commit()
+    path = tmp_path / "checkpoint.csv"
+    path.write_text(
+        "record_id,full_name,birth_date\nC1,KABASHNYY ALEKSANDR,1978\nC2,Марія Коваленко,1990\n",
+        encoding="utf-8",
+    )
+    screening = read_list(session, path, "checkpoint.csv", "border-7")
+    screen_next_chunk(
+        session,
+        ScreeningService(session_factory, settings),
+        screening,
+        Caller("border-7", Role.SCREENER, "session"),
+    )
+    alert = session.scalars(select(Alert)).one()
+    assert alert.list_screening_id == screening.id and alert.origin is AlertOrigin.SCREENING
+    assert alert.screened["record_id"] == "C1" and alert.audit_event_id is not None
