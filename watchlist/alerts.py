@@ -247,17 +247,27 @@ def _raise(
             earlier.first_delivery_id != record.first_delivery_id
         )
     open_alert = session.scalars(later.order_by(Alert.id.desc()).limit(1)).first()
-    if open_alert is not None and _attach_sighting(
-        session,
-        open_alert,
-        person_id=person_id,
-        record_id=record_id,
-        audit_event_id=audit_event_id,
-        screened=screened or {},
-        score=score,
-        print_=print_,
-    ):
-        return Raised(open_alert, "sighting")
+    if open_alert is not None:
+        attached = _attach_sighting(
+            session,
+            open_alert,
+            person_id=person_id,
+            record_id=record_id,
+            audit_event_id=audit_event_id,
+            screened=screened or {},
+            score=score,
+            print_=print_,
+        )
+        if attached:
+            return Raised(open_alert, "sighting")
+    if open_alert is not None and record_id is not None:
+        # another run attached the same record meanwhile: it is that alert's sighting now
+        raced = session.scalars(
+            select(AlertSighting).where(
+                AlertSighting.person_id == person_id, AlertSighting.record_id == record_id
+            )
+        ).one()
+        return Raised(raced.alert, "existing")
     now = utcnow()
     alert = Alert(
         person_id=person_id,
