@@ -40,13 +40,17 @@ def write_event(
     remote_addr: str | None = None,
     subject: Mapping[str, Any] | None = None,
     outcome: Mapping[str, Any] | None = None,
-) -> None:
-    """Write one audit row in the caller's transaction now, as one INSERT; as `record_event`, but for the
-    hot path of screening, which needs no ORM object back. A failed write raises here, before any answer."""
-    session.connection().execute(
+) -> int:
+    """Write one audit row in the caller's transaction now, as one INSERT, and return its id; as
+    `record_event`, but for the hot path of screening, which needs no ORM object back. A failed write
+    raises here, before any answer."""
+    result = session.connection().execute(
         insert(cast(Table, AuditEvent.__table__)),
         _values(action, actor, via, role, remote_addr, subject, outcome),
     )
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def _values(

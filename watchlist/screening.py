@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
+from watchlist.alerts import raise_screening_alerts
 from watchlist.audit import write_event
 from watchlist.db import read_only_session
 from watchlist.exc import FieldError, Unavailable, ValidationFailed
@@ -392,10 +393,10 @@ def audit_screening(
     via: str,
     role: str | None = None,
     remote_addr: str | None = None,
-) -> None:
-    """Write who screened what and which persons the answer disclosed."""
+) -> int:
+    """Write who screened what and which persons the answer disclosed; returns the audit row's id."""
     disclosed = sorted({m["person_id"] for r in results for m in r["matches"]})
-    write_event(
+    return write_event(
         session,
         action,
         actor=actor,
@@ -439,7 +440,8 @@ def screen_records(
 
     Each result is the screening-result shape with, added, the overall `decision` (hit / possible_hit /
     no_hit), each candidate's person details, and on a hit the configured instruction. The audit row is
-    written in the caller's transaction: if it cannot be written, the caller must not answer.
+    written in the caller's transaction: if it cannot be written, the caller must not answer. Each hit
+    raises an alert of origin `screening` in the same transaction (`raise_screening_alerts`).
     """
 
     def screen(index: WatchlistIndex) -> list[dict[str, Any]]:
@@ -460,7 +462,18 @@ def screen_records(
                 for r in records
             ]
         }
-    audit_screening(
+    event_id = audit_screening(
         session, action, results, subject, actor=actor, via=via, role=role, remote_addr=remote_addr
+    )
+    # a hit is an alert for the enforcement officers, linked to the audit row of the screening that found it
+    raise_screening_alerts(
+        session,
+        [
+            {"record_id": r.record_id, "name": r.name, "birth_date": r.birth_date, **r.attributes}
+            for r in records
+        ],
+        results,
+        audit_event_id=event_id,
+        list_screening_id=subject.get("list_screening_id"),
     )
     return results

@@ -1,5 +1,6 @@
 """Retro-matching: a person added to the watchlist, or renamed, is matched against the incoming records
-already stored; each hit alerted once, a dismissed pair left dismissed, every run in the run history."""
+already stored; each hit alerted once, a dismissed pair left dismissed unless what was matched changed,
+every run in the run history."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.retro import retro_pending, run_retro
 from jobs.runs import run_matching
+from watchlist.alerts import dismiss_alert
 from watchlist.db import session_scope
 from watchlist.incoming import receive_delivery, recent_runs
 from watchlist.models import Alert, ConvictedPerson, ReceivedRecord, RunKind, RunStatus
@@ -62,7 +64,7 @@ def test_a_person_added_is_found_in_records_stored_before(
     assert run_retro(border, settings) is None
 
 
-def test_a_new_name_finds_new_records_and_a_dismissed_pair_stays_dismissed(
+def test_a_new_name_finds_new_records_and_a_dismissed_pair_comes_back_only_on_a_new_birth_date(
     border: sessionmaker[Session], settings: Settings
 ) -> None:
     with session_scope(border) as session:
@@ -77,7 +79,7 @@ def test_a_new_name_finds_new_records_and_a_dismissed_pair_stays_dismissed(
         alert = session.scalars(
             select(Alert).join(ReceivedRecord).where(ReceivedRecord.record_id == "B1")
         ).one()
-        alert.status = "dismissed"
+        dismiss_alert(session, alert, "different_person", "another man of that name", "officer")
         # a notes change does not alter matching: nothing queued
         person = find_person(session, "T-1")
         update_person(session, person, require_person({**OLEH, "notes": "seen in Kharkiv"}), "officer")
@@ -92,7 +94,7 @@ def test_a_new_name_finds_new_records_and_a_dismissed_pair_stays_dismissed(
             ),
             "officer",
         )
-        # Oleh's birth date corrected: he is matched again, and B1 stays dismissed
+        # Oleh's birth date corrected: he is matched again, and B1, dismissed on the old date, is reopened
         person = find_person(session, "T-1")
         update_person(session, person, require_person({**OLEH, "birth_date": "1993-04-03"}), "officer")
     assert retro_pending(border) == 2
@@ -100,7 +102,7 @@ def test_a_new_name_finds_new_records_and_a_dismissed_pair_stays_dismissed(
     assert run is not None and run.counts["persons"] == 2
     with border() as session:
         found = alerts(session)
-        assert found[("B1", "T-1")] == "dismissed"
+        assert found[("B1", "T-1")] == "new"
         assert found[("B3", "T-2")] == "new"
         assert session.scalar(select(func.count()).select_from(Alert)) == 3
 

@@ -1,6 +1,15 @@
 """All models, imported here so Alembic and `Base.metadata` see every table."""
 
-from watchlist.models.alerts import Alert
+from watchlist.models.alerts import (
+    Alert,
+    AlertEvent,
+    AlertOrigin,
+    AlertRead,
+    AlertSighting,
+    AlertStatus,
+    DismissReason,
+    Severity,
+)
 from watchlist.models.audit import AuditEvent
 from watchlist.models.incoming import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, SourceState
 from watchlist.models.list_screenings import ListScreening, ListScreeningRow, ListState, RowState
@@ -19,6 +28,12 @@ from watchlist.models.users import ApiToken, Role, User
 
 __all__ = [
     "Alert",
+    "AlertEvent",
+    "AlertOrigin",
+    "AlertRead",
+    "AlertSighting",
+    "AlertStatus",
+    "DismissReason",
     "ApiToken",
     "AuditEvent",
     "ConvictedPerson",
@@ -40,6 +55,7 @@ __all__ = [
     "Run",
     "RunKind",
     "RunStatus",
+    "Severity",
     "SourceState",
     "User",
     "WatchlistRevision",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -23,6 +24,20 @@ def add_nav_item(app: Flask, endpoint: str, label: str, description: str | None 
     """Add a menu entry; who sees it follows from the access policy of `endpoint`, declared once, there."""
     items: list[NavItem] = app.extensions["watchlist.nav"]
     items.append(NavItem(endpoint, label, description))
+
+
+def add_nav_badge(app: Flask, endpoint: str, count: Callable[[], int | None], label: str) -> None:
+    """Show a number beside a menu entry (`count()`, nothing when None), read out as message `label`."""
+    app.extensions["watchlist.nav_badges"][endpoint] = (count, label)
+
+
+def nav_badge(endpoint: str) -> tuple[int, str] | None:
+    """The number beside a menu entry and the message key that says what it counts, if it has one."""
+    badge = current_app.extensions["watchlist.nav_badges"].get(endpoint)
+    if badge is None:
+        return None
+    number = badge[0]()
+    return (number, badge[1]) if number else None
 
 
 def nav_items() -> list[NavItem]:
@@ -58,4 +73,6 @@ def api_rules() -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     app.extensions["watchlist.nav"] = [NavItem("web.home", "nav.home")]
+    app.extensions["watchlist.nav_badges"] = {}
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["nav_badge"] = nav_badge
