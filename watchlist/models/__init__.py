@@ -2,6 +2,15 @@
 
 from watchlist.models.alerts import Alert
 from watchlist.models.audit import AuditEvent
+from watchlist.models.delivery import (
+    Channel,
+    DeliveryAttempt,
+    MessageStatus,
+    OutboxMessage,
+    Severity,
+    Subscription,
+    WebhookEndpoint,
+)
 from watchlist.models.incoming import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, SourceState
 from watchlist.models.list_screenings import ListScreening, ListScreeningRow, ListState, RowState
 from watchlist.models.persons import (
@@ -21,15 +30,19 @@ __all__ = [
     "Alert",
     "ApiToken",
     "AuditEvent",
+    "Channel",
     "ConvictedPerson",
     "Conviction",
     "DatePrecision",
     "Delivery",
+    "DeliveryAttempt",
     "DeliveryStatus",
     "ListScreening",
     "ListScreeningRow",
     "ListState",
+    "MessageStatus",
     "NameKind",
+    "OutboxMessage",
     "PersonChange",
     "PersonName",
     "PersonStatus",
@@ -37,10 +50,13 @@ __all__ = [
     "ReceivedRecord",
     "Role",
     "RowState",
+    "Severity",
     "Run",
     "RunKind",
     "RunStatus",
     "SourceState",
+    "Subscription",
     "User",
     "WatchlistRevision",
+    "WebhookEndpoint",
 ]
