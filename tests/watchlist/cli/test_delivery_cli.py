@@ -1,4 +1,4 @@
-"""`watchlist webhooks …`, `watchlist users create --email` and `users set-email` as an operator types them."""
+"""`watchlist webhooks …`, `users create --email` and `users set-email` as an operator types them."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from tests.watchlist.delivery.factories import alert_with_outbox
 from tests.watchlist.delivery.receivers import WebhookReceiver
 from watchlist import migrations
 from watchlist.alerts import raise_alert
@@ -51,14 +52,16 @@ def own_database(tmp_path: Path, database_url: str) -> Iterator[str]:
     admin.dispose()
 
 
-def _deliver(database_url: str, log: Path) -> subprocess.Popen[bytes]:
+def _deliver(
+    database_url: str, log: Path, *options: str, claim_seconds: str = "1"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "WATCHLIST_DATABASE_URL": database_url,
         "WATCHLIST_SECRET_KEY": "deliver-test-secret-key-0123456789",
         "WATCHLIST_CONFIG": str(ROOT / "config" / "default.toml"),
         # a claim whose worker died is free again after a second (120 s by default)
-        "WATCHLIST_DELIVERY_CLAIM_SECONDS": "1",
+        "WATCHLIST_DELIVERY_CLAIM_SECONDS": claim_seconds,
         "WATCHLIST_DELIVERY_READ_TIMEOUT_SECONDS": "30",
     }
     command = [
@@ -68,6 +71,7 @@ def _deliver(database_url: str, log: Path) -> subprocess.Popen[bytes]:
         "0.2",
         "--batch",
         "1",
+        *options,
     ]
     with log.open("ab") as output:
         return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -146,3 +150,38 @@ def test_killed_mid_send_and_restarted_it_delivers_the_rest_with_the_same_ids(
     assert all(len(ids) == 1 for ids in ids_by_alert.values()), "a repeat carries the same webhook-id"
     # the message being sent when the sender was killed arrived twice; the others once
     assert sorted(arrivals.values()) == [1, 1, 2], log.read_text()
+
+
+def test_two_delivery_processes_share_the_outbox_and_send_each_message_once(
+    own_database: str, tmp_path: Path
+) -> None:
+    engine = make_engine(own_database)
+    migrations.upgrade(engine)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    receiver = WebhookReceiver()
+    receiver.start()
+    secret = new_secret()
+    with session_scope(factory) as session:
+        add_endpoint(session, receiver.url, secret)
+    with session_scope(factory) as session:
+        alert_ids = [alert_with_outbox(session) for _ in range(12)]
+
+    log = tmp_path / "deliver.log"
+    workers = [_deliver(own_database, log, "--exit-when-idle", claim_seconds="120") for _ in range(2)]
+    try:
+        for worker in workers:
+            assert worker.wait(120) == 0, log.read_text()
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+        receiver.stop()
+    with factory() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+    engine.dispose()
+    assert statuses == [MessageStatus.DELIVERED] * 12
+    verifier = Webhook(secret)
+    received = sorted(
+        verifier.verify(item.body, item.headers)["data"]["alert_id"] for item in receiver.received
+    )
+    assert received == sorted(alert_ids), "each message sent once, by one of the two"
