@@ -137,12 +137,17 @@ def claim_due(
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
-        .options(joinedload(OutboxMessage.endpoint))
+        .options(joinedload(OutboxMessage.endpoint), joinedload(OutboxMessage.user))
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboxMessage)
     claimed: list[Claimed] = []
     for message in session.scalars(query).unique():
+        if message.channel is Channel.EMAIL and (message.user is None or not message.user.is_active):
+            # a disabled (or deleted) officer is told nothing more
+            message.status = MessageStatus.CANCELLED
+            message.last_error = "the recipient's account is disabled"
+            continue
         message.next_attempt_at = now + lease
         message.claimed_by = worker[:200]
         message.attempts += 1

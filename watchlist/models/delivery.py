@@ -110,6 +110,7 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
 
     endpoint: Mapped[WebhookEndpoint | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class DeliveryAttempt(Base):

@@ -227,3 +227,23 @@ def test_an_unreachable_smtp_server_is_retried(
     session.expire_all()
     assert session.scalars(select(OutboxMessage)).one().status is MessageStatus.DELIVERED
     assert len(smtp[1].messages) == 1
+
+
+def test_a_disabled_officer_is_not_emailed(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    delivery_settings: Settings,
+    smtp: tuple[int, Mailbox],
+    make_user: Callable[..., User],
+    make_alert: Callable[..., int],
+) -> None:
+    officer = make_user(Role.OFFICER)
+    set_email(session, officer, "left@prosecutor.example")
+    add_subscription(session, officer)
+    session.commit()
+    make_alert()
+    officer.is_active = False
+    session.commit()
+    assert _worker(session_factory, delivery_settings, Clock()).run_once() == 0
+    assert smtp[1].messages == []
+    assert _statuses(session) == [MessageStatus.CANCELLED]
