@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def webhooks_add(state: CliState, url: str, secret_file: Path, kind: str, min_se
         secret = secret_file.read_text(encoding="utf-8").strip()
     else:
         secret = new_secret()
-        secret_file.write_text(secret + "\n", encoding="utf-8")
-        secret_file.chmod(0o600)
+        # created readable by the owner only, never for a moment by anyone else
+        with os.fdopen(os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(secret + "\n")
         click.echo(f"wrote a new secret to {secret_file}; give it to the receiver", err=True)
     with session_scope(state.sessionmaker) as session:
         endpoint = add_endpoint(session, url, secret, source_kind=kind, min_severity=min_severity)
