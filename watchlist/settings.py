@@ -44,6 +44,25 @@ class Settings:
     # belong to a dead process and marked failed
     runs_heartbeat_seconds: float = 30.0
     runs_stale_after_seconds: float = 900.0
+    # where the service is reached from outside: the links in e-mails and webhook payloads start with it
+    delivery_public_url: str = "http://127.0.0.1:5000"
+    # the first retry waits about this long, each next twice as long (with jitter), at most backoff_max
+    delivery_backoff_base_seconds: float = 30.0
+    delivery_backoff_max_seconds: float = 6 * 3600.0
+    # a message not delivered this long after it was written goes to the dead letters
+    delivery_retry_hours: float = 72.0
+    # a claimed message is sent again after this long if its worker never reported back (it died)
+    delivery_claim_seconds: float = 120.0
+    delivery_connect_timeout_seconds: float = 5.0
+    delivery_read_timeout_seconds: float = 15.0
+    # the SMTP server that sends alert e-mails; the password has no default (WATCHLIST_SMTP_PASSWORD)
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from_address: str = "watchlist@localhost"
+    smtp_timeout_seconds: float = 15.0
 
     def __post_init__(self) -> None:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -57,6 +76,10 @@ class Settings:
             )
         if self.matching_max_candidates < 1:
             raise ConfigError("matching_max_candidates: must be at least 1")
+        if not 0 < self.delivery_backoff_base_seconds <= self.delivery_backoff_max_seconds:
+            raise ConfigError("delivery: need 0 < backoff_base_seconds <= backoff_max_seconds")
+        if self.delivery_retry_hours <= 0 or self.delivery_claim_seconds <= 0:
+            raise ConfigError("delivery: retry_hours and claim_seconds must be positive")
 
     @property
     def is_sqlite(self) -> bool:

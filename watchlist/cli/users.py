@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from watchlist.cli import CliState, main, pass_state
 from watchlist.db import session_scope, utcnow
+from watchlist.delivery.subscriptions import set_email
 from watchlist.models import Role
 from watchlist.users import (
     DEFAULT_TOKEN_DAYS,
@@ -53,9 +54,16 @@ def users() -> None:
 @click.option("--display-name", default="", help="The name shown on the pages [default: USERNAME].")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @click.option("--no-password", is_flag=True, help="A user who only uses API tokens and cannot log in.")
+@click.option("--email", default="", help="Where the alerts he subscribes to are e-mailed.")
 @pass_state
 def users_create(
-    state: CliState, username: str, role: str, display_name: str, password_stdin: bool, no_password: bool
+    state: CliState,
+    username: str,
+    role: str,
+    display_name: str,
+    password_stdin: bool,
+    no_password: bool,
+    email: str,
 ) -> None:
     """Add a user; the password is asked for on a terminal (twice) or read with --password-stdin."""
     if password_stdin and no_password:
@@ -63,6 +71,8 @@ def users_create(
     password = _read_password(password_stdin, no_password)
     with session_scope(state.sessionmaker) as session:
         user = create_user(session, username, role, password, display_name=display_name)
+        if email:
+            set_email(session, user, email)
         click.echo(f"created user {user.username} ({user.role.value})")
 
 

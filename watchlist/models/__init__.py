@@ -11,6 +11,15 @@ from watchlist.models.alerts import (
     Severity,
 )
 from watchlist.models.audit import AuditEvent
+from watchlist.models.delivery import (
+    Channel,
+    DeliveryAttempt,
+    MessageStatus,
+    OutboxMessage,
+    Severity,
+    Subscription,
+    WebhookEndpoint,
+)
 from watchlist.models.incoming import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, SourceState
 from watchlist.models.list_screenings import ListScreening, ListScreeningRow, ListState, RowState
 from watchlist.models.persons import (
@@ -36,15 +45,19 @@ __all__ = [
     "DismissReason",
     "ApiToken",
     "AuditEvent",
+    "Channel",
     "ConvictedPerson",
     "Conviction",
     "DatePrecision",
     "Delivery",
+    "DeliveryAttempt",
     "DeliveryStatus",
     "ListScreening",
     "ListScreeningRow",
     "ListState",
+    "MessageStatus",
     "NameKind",
+    "OutboxMessage",
     "PersonChange",
     "PersonName",
     "PersonStatus",
@@ -52,11 +65,14 @@ __all__ = [
     "ReceivedRecord",
     "Role",
     "RowState",
+    "Severity",
     "Run",
     "RunKind",
     "RunStatus",
     "Severity",
     "SourceState",
+    "Subscription",
     "User",
     "WatchlistRevision",
+    "WebhookEndpoint",
 ]

@@ -32,6 +32,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128), default="")
+    # where alerts the user subscribed to are e-mailed
+    email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[Role] = mapped_column(_role_enum)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         account,
         admin,
         alerts,
+        delivery,
         errors,
         home,
         navigation,
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     screening.init_app(app)
     admin.init_app(app)
     alerts.init_app(app)
+    delivery.init_app(app)
     app.register_blueprint(web)
     errors.init_app(app)
     app.after_request(_no_store)

@@ -1,0 +1,60 @@
+"""What a subscription or an endpoint may ask for, checked once for the CLI, the pages and the operations."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from watchlist.exc import FieldError, ValidationFailed
+from watchlist.models import Severity
+
+# the kinds of incoming lists (jobs.sources.config.Kind) and an official's own screening
+SOURCE_KINDS = ("pow", "border", "extradition", "screening")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_source_kind(value: str | None, errors: list[FieldError]) -> str | None:
+    """None (any kind) or one of SOURCE_KINDS; a problem is added to `errors`."""
+    value = (value or "").strip().lower() or None
+    if value in (None, "any"):
+        return None
+    if value not in SOURCE_KINDS:
+        errors.append(FieldError("source_kind", f"must be one of {', '.join(SOURCE_KINDS)} or any"))
+    return value
+
+
+def check_severity(value: str | Severity | None, errors: list[FieldError]) -> Severity:
+    try:
+        return Severity((value or "low").strip().lower() if isinstance(value, str) else value or "low")
+    except ValueError:
+        errors.append(FieldError("min_severity", f"must be one of {', '.join(Severity)}"))
+        return Severity.LOW
+
+
+def check_region(value: str | None, errors: list[FieldError]) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and value.lower() == "any":
+        return None
+    if value is not None and len(value) > 64:
+        errors.append(FieldError("region", "must be at most 64 characters"))
+    return value
+
+
+def check_email(value: str | None) -> str | None:
+    """A normalised e-mail address, None when empty; ValidationFailed when it is not one."""
+    value = (value or "").strip() or None
+    if value is not None and (len(value) > 320 or not _EMAIL.match(value)):
+        raise ValidationFailed("invalid e-mail address", [FieldError("email", "is not an e-mail address")])
+    return value
+
+
+def check_url(value: str, errors: list[FieldError]) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or len(value) > 2000:
+        errors.append(FieldError("url", "must be an http(s) URL"))
+    return value.strip()
+
+
+def raise_if(errors: list[FieldError], message: str) -> None:
+    if errors:
+        raise ValidationFailed(message, errors)
