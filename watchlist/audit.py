@@ -1,15 +1,188 @@
-"""Operations on the audit log: every consultation and change is added here, never edited."""
+"""Operations on the audit log: every consultation and change is added here, never edited.
+
+The rows form a hash chain. Each row holds `prev_hash` (the `row_hash` of the row before it),
+`content_hash` (sha256 over the canonical JSON of its content: UTC timestamp, who, how, from where, what,
+what was shown) and `row_hash` (sha256 over its id, `prev_hash` and `content_hash`). Ids are handed out
+by the writer under the chain lock, one after the other, so `verify_chain` names an edited, deleted or
+inserted row by its id. The chain head (`audit_chain`, one row) is locked by every writer: on PostgreSQL
+`SELECT … FOR UPDATE` serialises the writers until they commit, on SQLite BEGIN IMMEDIATE already does.
+
+Retention deletes from the start of the chain only, and first moves the anchor (the id and hash the
+remaining chain starts from) in the head row: the database trigger lets a DELETE through only for rows
+at or below the anchor, and refuses every UPDATE.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, cast
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from watchlist.db import utcnow
-from watchlist.models import AuditEvent, Role
+from watchlist.exc import Unavailable
+from watchlist.models import AuditChain, AuditEvent, ListScreening, Role
+from watchlist.models.audit import GENESIS_HASH
+from watchlist.settings import Settings
+
+EventClass = Literal["consultation", "change", "access", "operation"]
+
+# Every kind of audit row and its class; the class sets how long the row is kept (settings `audit_*`).
+# consultation: someone saw personal data; change: the watchlist, users, tokens or sources changed;
+# access: logins, logouts and refused requests; operation: ingests, match runs, the log's own upkeep.
+EVENT_CLASSES: dict[str, EventClass] = {
+    "screen": "consultation",
+    "screen_batch": "consultation",
+    "list_screening.upload": "consultation",
+    "list_screening.view": "consultation",
+    "list_screening.export": "consultation",
+    "person_search": "consultation",
+    "person_view": "consultation",
+    "person_export": "consultation",
+    "alert_view": "consultation",
+    "alert_export": "consultation",
+    "alert_delivered": "consultation",
+    "audit.search": "consultation",
+    "audit.export": "consultation",
+    "person.created": "change",
+    "person.updated": "change",
+    "person.closed": "change",
+    "person.imported": "change",
+    "alert.decided": "change",
+    "user.created": "change",
+    "user.changed": "change",
+    "user.disabled": "change",
+    "token.created": "change",
+    "token.revoked": "change",
+    "source.changed": "change",
+    "auth.login": "access",
+    "auth.login_failed": "access",
+    "auth.logout": "access",
+    "auth.locked": "access",
+    "access.refused": "access",
+    "ingest": "operation",
+    "match_run": "operation",
+    "audit.pruned": "operation",
+}
+# an action missing from the catalogue is kept as long as the longest class: never lost too early
+UNLISTED_CLASS: EventClass = "change"
+
+_CHAIN_ID = 1
+
+
+class AuditUnavailable(Unavailable):
+    """The audit row could not be written: the request fails, nothing it would have shown is shown."""
+
+    code = "audit_unavailable"
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation hashed: sorted keys, no spaces, ASCII only, no NaN."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def utc_text(moment: datetime) -> str:
+    """A timestamp as hashed: UTC, microseconds, `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def content_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed content of a row (everything but the id and the hashes)."""
+    return {
+        "occurred_at": utc_text(values["occurred_at"]),
+        "action": values["action"],
+        "actor": values["actor"],
+        "role": values["role"],
+        "via": values["via"],
+        "remote_addr": values["remote_addr"],
+        "subject": values["subject"],
+        "outcome": values["outcome"],
+    }
+
+
+def content_hash(values: Mapping[str, Any]) -> str:
+    """sha256 over the canonical JSON of a row's content."""
+    return hashlib.sha256(canonical_json(content_of(values)).encode("ascii")).hexdigest()
+
+
+def row_hash(row_id: int, prev_hash: str, content_digest: str) -> str:
+    """sha256 linking a row's id and content to the row before it."""
+    return hashlib.sha256(f"{row_id}|{prev_hash}|{content_digest}".encode("ascii")).hexdigest()
+
+
+def _events() -> Table:
+    return cast(Table, AuditEvent.__table__)
+
+
+def _chain() -> Table:
+    return cast(Table, AuditChain.__table__)
+
+
+def _plain(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    # what the database gives back (string keys, lists for tuples) is what is hashed, so a row read back
+    # hashes the same as when it was written
+    plain: dict[str, Any] = json.loads(canonical_json(dict(value or {})))
+    return plain
+
+
+def _values(
+    action: str,
+    actor: str,
+    via: str,
+    role: Role | str | None,
+    remote_addr: str | None,
+    subject: Mapping[str, Any] | None,
+    outcome: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        # the database keeps microseconds: so does the hashed text
+        "occurred_at": utcnow(),
+        "action": action[:64],
+        "actor": actor[:128],
+        "via": via[:16],
+        "role": str(role.value if isinstance(role, Role) else role)[:16] if role is not None else None,
+        "remote_addr": remote_addr[:64] if remote_addr is not None else None,
+        "subject": _plain(subject),
+        "outcome": _plain(outcome),
+    }
+
+
+def _lock_head(connection: Connection) -> tuple[int, str]:
+    head = connection.execute(
+        select(_chain().c.last_id, _chain().c.last_hash).where(_chain().c.id == _CHAIN_ID).with_for_update()
+    ).one_or_none()
+    if head is None:
+        # the migration creates the head row; a database without it has lost its chain
+        raise AuditUnavailable("the audit chain has no head row")
+    return int(head.last_id), str(head.last_hash)
+
+
+def _append(session: Session, values: dict[str, Any]) -> int:
+    """Chain and insert one row in the session's transaction; its id."""
+    try:
+        connection = session.connection()
+        last_id, last_hash = _lock_head(connection)
+        row_id = last_id + 1
+        digest = content_hash(values)
+        linked = row_hash(row_id, last_hash, digest)
+        connection.execute(
+            insert(_events()),
+            {**values, "id": row_id, "prev_hash": last_hash, "content_hash": digest, "row_hash": linked},
+        )
+        connection.execute(
+            update(_chain()).where(_chain().c.id == _CHAIN_ID).values(last_id=row_id, last_hash=linked)
+        )
+    except SQLAlchemyError as error:
+        # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
+        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+    return row_id
 
 
 def record_event(
@@ -23,10 +196,11 @@ def record_event(
     subject: Mapping[str, Any] | None = None,
     outcome: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit row in the caller's transaction: if it cannot be written, the caller's work fails too."""
-    event = AuditEvent(**_values(action, actor, via, role, remote_addr, subject, outcome))
-    session.add(event)
-    session.flush()
+    """Add one audit row in the caller's transaction: if it cannot be written, the caller's work fails too
+    (`AuditUnavailable`, a 503)."""
+    row_id = _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
+    event = session.get(AuditEvent, row_id)
+    assert event is not None
     return event
 
 
@@ -41,30 +215,354 @@ def write_event(
     subject: Mapping[str, Any] | None = None,
     outcome: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write one audit row in the caller's transaction now, as one INSERT; as `record_event`, but for the
-    hot path of screening, which needs no ORM object back. A failed write raises here, before any answer."""
-    session.connection().execute(
-        insert(cast(Table, AuditEvent.__table__)),
-        _values(action, actor, via, role, remote_addr, subject, outcome),
+    """As `record_event`, for the hot path of screening, which needs no ORM object back. A failed write
+    raises here, before any answer."""
+    _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
+
+
+def event_class(action: str) -> EventClass:
+    """The retention class of a kind of audit row."""
+    return EVENT_CLASSES.get(action, UNLISTED_CLASS)
+
+
+# ---------------------------------------------------------------------------------------------- verify
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first place where the chain does not hold."""
+
+    row_id: int
+    # edited | deleted | inserted | anchor
+    kind: str
+    message: str
+
+
+@dataclass
+class Verification:
+    """What `verify_chain` found: how many rows it checked and the first break, if any."""
+
+    checked: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    head_hash: str = GENESIS_HASH
+    anchor_id: int = 0
+    problem: ChainBreak | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def _rows(session: Session, batch: int) -> Iterator[AuditEvent]:
+    after = -1
+    while True:
+        chunk = list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)
+            )
+        )
+        if not chunk:
+            return
+        yield from chunk
+        after = chunk[-1].id
+        session.expunge_all()
+
+
+def _content_values(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "occurred_at": event.occurred_at,
+        "action": event.action,
+        "actor": event.actor,
+        "role": event.role,
+        "via": event.via,
+        "remote_addr": event.remote_addr,
+        "subject": event.subject,
+        "outcome": event.outcome,
+    }
+
+
+def verify_chain(session: Session, batch: int = 2000) -> Verification:
+    """Walk the chain from its anchor to its head and report the first edited, deleted or inserted row."""
+    head = session.get(AuditChain, _CHAIN_ID)
+    if head is None:
+        return Verification(problem=ChainBreak(0, "deleted", "the chain's head row is missing"))
+    result = Verification(head_hash=head.last_hash, anchor_id=head.anchor_id)
+    pruned = session.scalar(
+        select(AuditEvent.outcome)
+        .where(AuditEvent.action == "audit.pruned")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    expected_anchor = (int(pruned["anchor_id"]), str(pruned["anchor_hash"])) if pruned else (0, GENESIS_HASH)
+    if (head.anchor_id, head.anchor_hash) != expected_anchor:
+        result.problem = ChainBreak(
+            head.anchor_id,
+            "anchor",
+            f"the chain's anchor (row {head.anchor_id}) is not the one the last pruning recorded "
+            f"(row {expected_anchor[0]}): rows were deleted outside retention",
+        )
+        return result
+    anchor_id, anchor_hash, last_id, last_hash = (
+        head.anchor_id,
+        head.anchor_hash,
+        head.last_id,
+        head.last_hash,
+    )
+    previous_id, previous_hash, before_previous_hash = anchor_id, anchor_hash, None
+    for event in _rows(session, batch):
+        result.first_id = result.first_id if result.first_id is not None else event.id
+        problem = _check(event, previous_id, previous_hash, before_previous_hash)
+        if problem is not None:
+            result.problem = problem
+            return result
+        result.checked += 1
+        result.last_id = event.id
+        previous_id, previous_hash, before_previous_hash = event.id, event.row_hash, previous_hash
+    if previous_id < last_id:
+        result.problem = ChainBreak(
+            previous_id + 1,
+            "deleted",
+            f"row {previous_id + 1} was deleted: the chain's head is row {last_id}",
+        )
+    elif previous_id > last_id:
+        result.problem = ChainBreak(
+            last_id + 1, "inserted", f"row {last_id + 1} was inserted after the chain's head (row {last_id})"
+        )
+    elif previous_hash != last_hash:
+        result.problem = ChainBreak(last_id, "edited", f"row {last_id} does not match the chain's head")
+    return result
+
+
+def _check(
+    event: AuditEvent, previous_id: int, previous_hash: str, before_previous_hash: str | None
+) -> ChainBreak | None:
+    if event.id <= previous_id:
+        return ChainBreak(event.id, "inserted", f"row {event.id} lies before the chain's anchor")
+    if content_hash(_content_values(event)) != event.content_hash:
+        return ChainBreak(
+            event.id, "edited", f"row {event.id} was edited: its content does not match its hash"
+        )
+    if row_hash(event.id, event.prev_hash, event.content_hash) != event.row_hash:
+        return ChainBreak(event.id, "edited", f"row {event.id} was edited: its hashes do not add up")
+    if event.prev_hash == previous_hash:
+        # a gap in the ids with the link intact predates the chain (rows written before it existed)
+        return None
+    if event.id > previous_id + 1:
+        return ChainBreak(
+            previous_id + 1,
+            "deleted",
+            f"row {previous_id + 1} was deleted: row {event.id} follows row {previous_id}",
+        )
+    if before_previous_hash is not None and event.prev_hash == before_previous_hash:
+        return ChainBreak(
+            previous_id,
+            "inserted",
+            f"row {previous_id} was inserted: row {event.id} links to the row before it",
+        )
+    return ChainBreak(
+        event.id,
+        "deleted",
+        f"row {event.id} does not link to row {previous_id}: a row between was removed or replaced",
     )
 
 
-def _values(
-    action: str,
+# ------------------------------------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each class of audit row is kept, in days (settings `audit_retention_*_days`)."""
+
+    consultation_days: int
+    change_days: int
+    access_days: int
+    operation_days: int
+
+    def cutoffs(self, now: datetime) -> dict[EventClass, datetime]:
+        return {
+            "consultation": now - timedelta(days=self.consultation_days),
+            "change": now - timedelta(days=self.change_days),
+            "access": now - timedelta(days=self.access_days),
+            "operation": now - timedelta(days=self.operation_days),
+        }
+
+
+def retention_of(settings: Settings) -> Retention:
+    """The retention the settings configure."""
+    return Retention(
+        consultation_days=settings.audit_retention_consultation_days,
+        change_days=settings.audit_retention_change_days,
+        access_days=settings.audit_retention_access_days,
+        operation_days=settings.audit_retention_operation_days,
+    )
+
+
+@dataclass
+class Pruned:
+    """What one pruning deleted."""
+
+    events: int = 0
+    anchor_id: int = 0
+    list_screenings: int = 0
+    kept_because: dict[str, Any] = field(default_factory=dict)
+
+
+def prune_audit(
+    session: Session,
+    retention: Retention,
+    *,
     actor: str,
     via: str,
-    role: Role | str | None,
-    remote_addr: str | None,
-    subject: Mapping[str, Any] | None,
-    outcome: Mapping[str, Any] | None,
-) -> dict[str, Any]:
+    now: datetime | None = None,
+    batch: int = 2000,
+) -> Pruned:
+    """Delete the start of the chain up to the first row still within its class's retention, keep the
+    anchor the rest starts from, delete list screenings older than the consultation retention, and
+    record the pruning (itself an audit row, which `verify_chain` checks the anchor against).
+
+    The chain is cut only at its start: a row past its time behind one still kept stays until that one
+    goes too (a change is kept longer than a consultation, so a consultation may be kept that long).
+    """
+    now = now or utcnow()
+    cutoffs = retention.cutoffs(now)
+    connection = session.connection()
+    head = connection.execute(select(_chain()).where(_chain().c.id == _CHAIN_ID).with_for_update()).one()
+    outcome = Pruned(anchor_id=head.anchor_id)
+    last_expired: tuple[int, str] | None = None
+    after = int(head.anchor_id)
+    events = _events()
+    while True:
+        rows = connection.execute(
+            select(events.c.id, events.c.action, events.c.occurred_at, events.c.row_hash)
+            .where(events.c.id > after)
+            .order_by(events.c.id)
+            .limit(batch)
+        ).all()
+        stop = None
+        for row in rows:
+            occurred_at = row.occurred_at
+            if occurred_at.tzinfo is None:
+                occurred_at = occurred_at.replace(tzinfo=UTC)
+            if occurred_at >= cutoffs[event_class(row.action)]:
+                stop = row
+                break
+            last_expired = (int(row.id), str(row.row_hash))
+        if stop is not None:
+            outcome.kept_because = {"row_id": stop.id, "action": stop.action}
+            break
+        if not rows:
+            break
+        after = int(rows[-1].id)
+    if last_expired is not None:
+        anchor_id, anchor_hash = last_expired
+        connection.execute(
+            update(_chain())
+            .where(_chain().c.id == _CHAIN_ID)
+            .values(anchor_id=anchor_id, anchor_hash=anchor_hash, anchored_at=now)
+        )
+        deleted = connection.execute(delete(events).where(events.c.id <= anchor_id))
+        outcome.events = int(deleted.rowcount)
+        outcome.anchor_id = anchor_id
+    screenings = connection.execute(
+        delete(cast(Table, ListScreening.__table__)).where(ListScreening.created_at < cutoffs["consultation"])
+    )
+    outcome.list_screenings = int(screenings.rowcount)
+    session.expire_all()
+    if outcome.events or outcome.list_screenings:
+        final = session.get(AuditChain, _CHAIN_ID)
+        assert final is not None
+        record_event(
+            session,
+            "audit.pruned",
+            actor=actor,
+            via=via,
+            subject={cls: utc_text(moment) for cls, moment in cutoffs.items()},
+            outcome={
+                "events_deleted": outcome.events,
+                "list_screenings_deleted": outcome.list_screenings,
+                "anchor_id": final.anchor_id,
+                "anchor_hash": final.anchor_hash,
+            },
+        )
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an auditor searches the log for; every field optional."""
+
+    actor: str | None = None
+    action: str | None = None
+    # matched against the text of the subject (a name, a person id, an external id)
+    subject: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class AuditPage:
+    items: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+
+def _filtered(query: Any, wanted: AuditFilter) -> Any:
+    if wanted.actor:
+        query = query.where(AuditEvent.actor == wanted.actor)
+    if wanted.action:
+        query = query.where(AuditEvent.action == wanted.action)
+    if wanted.since is not None:
+        query = query.where(AuditEvent.occurred_at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(AuditEvent.occurred_at < wanted.until)
+    return query
+
+
+def _subject_matches(event: AuditEvent, needle: str) -> bool:
+    return needle.casefold() in json.dumps(event.subject, ensure_ascii=False).casefold()
+
+
+def search_audit(session: Session, wanted: AuditFilter, page: int = 1, per_page: int = 50) -> AuditPage:
+    """One page of audit rows matching the filter, newest first."""
+    query = _filtered(select(AuditEvent), wanted).order_by(AuditEvent.id.desc())
+    if not wanted.subject:
+        total = session.scalar(_filtered(select(func.count()).select_from(AuditEvent), wanted)) or 0
+        items = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+        return AuditPage(items, int(total), page, per_page)
+    # the subject is JSON, searched as text: portable between SQLite and PostgreSQL, done in Python
+    matching = [event for event in session.scalars(query) if _subject_matches(event, wanted.subject)]
+    return AuditPage(matching[(page - 1) * per_page : page * per_page], len(matching), page, per_page)
+
+
+def matching_events(session: Session, wanted: AuditFilter) -> Iterator[AuditEvent]:
+    """Every audit row matching the filter, oldest first (for export)."""
+    for event in session.scalars(_filtered(select(AuditEvent), wanted).order_by(AuditEvent.id)):
+        if not wanted.subject or _subject_matches(event, wanted.subject):
+            yield event
+
+
+def event_dict(event: AuditEvent) -> dict[str, Any]:
+    """An audit row as the API shows it."""
     return {
-        "occurred_at": utcnow(),
-        "action": action,
-        "actor": actor[:128],
-        "via": via,
-        "role": str(role.value if isinstance(role, Role) else role) if role is not None else None,
-        "remote_addr": remote_addr,
-        "subject": dict(subject or {}),
-        "outcome": dict(outcome or {}),
+        "id": event.id,
+        "occurred_at": utc_text(event.occurred_at),
+        "action": event.action,
+        "event_class": event_class(event.action),
+        "actor": event.actor,
+        "role": event.role,
+        "via": event.via,
+        "remote_addr": event.remote_addr,
+        "subject": event.subject,
+        "outcome": event.outcome,
+        "row_hash": event.row_hash,
     }
+
+
+def disclosed_ids(results: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The person ids a set of screening results shows."""
+    return sorted({m["person_id"] for r in results for m in r.get("matches", [])})

@@ -119,7 +119,7 @@ COMMANDS_ENTRY_POINTS = "watchlist.commands"
 
 def _register_commands() -> None:
     # command modules attach themselves to `main`; imported here so `watchlist --help` lists them
-    from watchlist.cli import lists, persons, screening, users  # noqa: F401
+    from watchlist.cli import audit, lists, persons, screening, users  # noqa: F401
 
     for plugin in entry_points(group=COMMANDS_ENTRY_POINTS):
         plugin.load()

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and `Base.metadata` see every table."""
 
 from watchlist.models.alerts import Alert
-from watchlist.models.audit import AuditEvent
+from watchlist.models.audit import AuditChain, AuditEvent
 from watchlist.models.incoming import Delivery, DeliveryStatus, QuarantinedRow, ReceivedRecord, SourceState
 from watchlist.models.list_screenings import ListScreening, ListScreeningRow, ListState, RowState
 from watchlist.models.persons import (
@@ -20,6 +20,7 @@ from watchlist.models.users import ApiToken, Role, User
 __all__ = [
     "Alert",
     "ApiToken",
+    "AuditChain",
     "AuditEvent",
     "ConvictedPerson",
     "Conviction",
