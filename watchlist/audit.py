@@ -17,20 +17,24 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, cast
 
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from watchlist.db import utcnow
-from watchlist.exc import Unavailable
+from watchlist.db import get_session, utcnow
+from watchlist.exc import FieldError, Unavailable, ValidationFailed
 from watchlist.models import AuditChain, AuditEvent, ListScreening, Role
 from watchlist.models.audit import GENESIS_HASH
 from watchlist.settings import Settings
+from werkzeug.wrappers import Response
 
 EventClass = Literal["consultation", "change", "access", "operation"]
 
@@ -218,6 +222,86 @@ def write_event(
     """As `record_event`, for the hot path of screening, which needs no ORM object back. A failed write
     raises here, before any answer."""
     _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who an audit row names: the user (or `cli:<os user>`, `job`), how they came in, from where."""
+
+    actor: str
+    via: str
+    role: str | None = None
+    remote_addr: str | None = None
+
+
+# set by the CLI (and anything else outside a request) for the operations it calls
+_caller: ContextVar[Caller | None] = ContextVar("watchlist_audit_caller", default=None)
+# work outside a request and outside the CLI: the scheduler's jobs
+JOB_CALLER = Caller(actor="job", via="job")
+
+
+@contextmanager
+def acting_as(caller: Caller) -> Iterator[None]:
+    """Name `caller` in the audit rows the operations called inside the block write (outside a request)."""
+    token = _caller.set(caller)
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
+def current_caller() -> Caller:
+    """Who is acting: the caller of the current request (its principal and client address), else the one
+    `acting_as` set, else the scheduler's jobs."""
+    if has_request_context():
+        principal = g.get("principal")
+        if principal is None:
+            return Caller(actor="anonymous", via="web", remote_addr=request.remote_addr)
+        return Caller(principal.username, principal.via, principal.role.value, request.remote_addr)
+    return _caller.get() or JOB_CALLER
+
+
+def audit(
+    session: Session,
+    action: str,
+    *,
+    subject: Mapping[str, Any] | None = None,
+    outcome: Mapping[str, Any] | None = None,
+) -> None:
+    """Write one audit row naming the current caller, in the session's transaction (the one line an
+    operation adds to be audited)."""
+    caller = current_caller()
+    write_event(
+        session,
+        action,
+        actor=caller.actor,
+        via=caller.via,
+        role=caller.role,
+        remote_addr=caller.remote_addr,
+        subject=subject,
+        outcome=outcome,
+    )
+
+
+def _record_refusal(response: Response) -> Response:
+    # a 401 or 403: whatever the view had begun is rolled back, and the refusal itself is kept
+    if response.status_code not in (401, 403) or (request.endpoint or "").endswith("login"):
+        return response
+    session = get_session()
+    session.rollback()
+    audit(
+        session,
+        "access.refused",
+        subject={"method": request.method, "path": request.path, "endpoint": request.endpoint},
+        outcome={"status": response.status_code},
+    )
+    session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Record every refused request (401, 403) in the audit log."""
+    app.after_request(_record_refusal)
 
 
 def event_class(action: str) -> EventClass:
@@ -511,6 +595,125 @@ class AuditPage:
     per_page: int
 
 
+MAX_PER_PAGE = 200
+EXPORT_COLUMNS = (
+    "id",
+    "occurred_at",
+    "action",
+    "event_class",
+    "actor",
+    "role",
+    "via",
+    "remote_addr",
+    "subject",
+    "outcome",
+    "row_hash",
+)
+
+
+def _moment(raw: str, name: str, errors: list[FieldError], end_of_day: bool) -> datetime | None:
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            # `to` a date means up to the end of that day
+            return start + timedelta(days=1) if end_of_day else start
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError(name, "must be a date YYYY-MM-DD or an ISO 8601 time"))
+        return None
+    if moment.tzinfo is None:
+        errors.append(FieldError(name, "a time must carry a time zone (UTC: ...Z or +00:00)"))
+        return None
+    return moment
+
+
+def _whole(raw: str | None, name: str, default: int, top: int, errors: list[FieldError]) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= top:
+        errors.append(FieldError(name, f"must be a whole number from 1 to {top}"))
+        return default
+    return int(raw)
+
+
+def audit_query(args: Mapping[str, str]) -> tuple[AuditFilter, int, int]:
+    """The filter, page and page size of a search of the log (`who`, `action`, `subject`, `from`, `to`,
+    `page`, `per_page`); every bad parameter is named."""
+    errors: list[FieldError] = []
+    since = _moment(args["from"], "from", errors, False) if args.get("from") else None
+    until = _moment(args["to"], "to", errors, True) if args.get("to") else None
+    page = _whole(args.get("page"), "page", 1, 1_000_000, errors)
+    per_page = _whole(args.get("per_page"), "per_page", 50, MAX_PER_PAGE, errors)
+    for name in ("who", "action", "subject"):
+        value = args.get(name) or ""
+        if len(value) > 200 or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+            errors.append(FieldError(name, "must be text of at most 200 characters"))
+    if errors:
+        raise ValidationFailed("invalid search of the audit log", errors)
+    wanted = AuditFilter(
+        actor=args.get("who") or None,
+        action=args.get("action") or None,
+        subject=args.get("subject") or None,
+        since=since,
+        until=until,
+    )
+    return wanted, page, per_page
+
+
+def _filter_dict(wanted: AuditFilter) -> dict[str, Any]:
+    return {
+        "who": wanted.actor,
+        "action": wanted.action,
+        "subject": wanted.subject,
+        "from": utc_text(wanted.since) if wanted.since else None,
+        "to": utc_text(wanted.until) if wanted.until else None,
+    }
+
+
+def search_audit_log(session: Session, wanted: AuditFilter, page: int, per_page: int) -> AuditPage:
+    """An auditor's search of the log; the search itself is audited (what was asked, which rows shown)."""
+    found = search_audit(session, wanted, page, per_page)
+    audit(
+        session,
+        "audit.search",
+        subject={**_filter_dict(wanted), "page": page},
+        outcome={"total": found.total, "rows_shown": [event.id for event in found.items]},
+    )
+    return found
+
+
+def export_audit_log(session: Session, wanted: AuditFilter) -> bytes:
+    """The rows matching the filter as CSV (cells that would start a formula escaped); the export itself
+    is audited."""
+    # imported here: list_screening imports this module (through screening)
+    from watchlist.list_screening import write_csv
+
+    events = list(matching_events(session, wanted))
+    lines = []
+    for event in events:
+        shown = event_dict(event)
+        lines.append(
+            [
+                json.dumps(shown[column], ensure_ascii=False, sort_keys=True)
+                if isinstance(shown[column], dict)
+                else shown[column]
+                for column in EXPORT_COLUMNS
+            ]
+        )
+    audit(
+        session,
+        "audit.export",
+        subject=_filter_dict(wanted),
+        outcome={
+            "rows": len(events),
+            "first_id": events[0].id if events else None,
+            "last_id": events[-1].id if events else None,
+        },
+    )
+    return write_csv(EXPORT_COLUMNS, lines)
+
+
 def _filtered(query: Any, wanted: AuditFilter) -> Any:
     if wanted.actor:
         query = query.where(AuditEvent.actor == wanted.actor)
@@ -561,8 +764,3 @@ def event_dict(event: AuditEvent) -> dict[str, Any]:
         "outcome": event.outcome,
         "row_hash": event.row_hash,
     }
-
-
-def disclosed_ids(results: Sequence[Mapping[str, Any]]) -> list[int]:
-    """The person ids a set of screening results shows."""
-    return sorted({m["person_id"] for r in results for m in r.get("matches", [])})

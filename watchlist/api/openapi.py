@@ -13,7 +13,7 @@ from typing import Any
 from flask import render_template
 
 from watchlist.access import public
-from watchlist.api import RETRY_AFTER_SECONDS, api, runs
+from watchlist.api import RETRY_AFTER_SECONDS, api, audit, runs
 from watchlist.api.persons import READERS, WRITERS
 from watchlist.api.screening import MAX_BATCH_RECORDS, SCREENERS
 from watchlist.models import PersonStatus, Role
@@ -528,6 +528,7 @@ def _paths() -> dict[str, Any]:
             }
         },
         **runs.openapi_paths(_error, COMMON_ERRORS),
+        **audit.openapi_paths(_error, COMMON_ERRORS),
     }
 
 
@@ -553,6 +554,7 @@ def openapi_document() -> dict[str, Any]:
             {"name": "screening", "description": "Screen one person or a list (officials at checkpoints)."},
             {"name": "persons", "description": "The register of convicted persons (editors)."},
             {"name": "runs", "description": "The run history of incoming lists (admins, officers)."},
+            {"name": "audit", "description": "The audit log: who consulted or changed what (auditors)."},
             {"name": "health", "description": "Liveness and readiness for the load balancer."},
             {"name": "documentation", "description": "This document."},
         ],

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     from watchlist.web import (  # noqa: F401  (registers the routes)
         account,
         admin,
+        audit,
         errors,
         home,
         navigation,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     persons.init_app(app)
     screening.init_app(app)
     admin.init_app(app)
+    audit.init_app(app)
     app.register_blueprint(web)
     errors.init_app(app)
     app.after_request(_no_store)
