@@ -35,7 +35,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.audit import PRUNE_TRIGGER, prune_job
+from jobs.audit import PRUNE_TRIGGER, SEAL_TRIGGER, prune_job, seal_job
 from jobs.retro import run_retro
 from jobs.runs import has_records_to_match, run_matching
 from jobs.sources.config import Source, SourcesConfig
@@ -206,6 +206,7 @@ def job_specs(
     ]
     specs.append(JobSpec("match", IntervalTrigger(seconds=match_every), match, "match waiting records"))
     specs.append(JobSpec("retro", IntervalTrigger(seconds=retro_every), retro, "retro-match queued persons"))
+    specs.append(JobSpec("audit-seal", SEAL_TRIGGER, seal_job(factory), "seal new audit rows into the chain"))
     specs.append(JobSpec("audit-prune", PRUNE_TRIGGER, prune_job(factory, settings), "prune the audit log"))
     return specs
 

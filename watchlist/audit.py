@@ -1,15 +1,19 @@
 """Operations on the audit log: every consultation and change is added here, never edited.
 
-The rows form a hash chain. Each row holds `prev_hash` (the `row_hash` of the row before it),
-`content_hash` (sha256 over the canonical JSON of its content: UTC timestamp, who, how, from where, what,
-what was shown) and `row_hash` (sha256 over its id, `prev_hash` and `content_hash`). Ids are handed out
-by the writer under the chain lock, one after the other, so `verify_chain` names an edited, deleted or
-inserted row by its id. The chain head (`audit_chain`, one row) is locked by every writer: on PostgreSQL
-`SELECT … FOR UPDATE` serialises the writers until they commit, on SQLite BEGIN IMMEDIATE already does.
+The rows form a hash chain, sealed shortly after they are written. A request writes its row at once, in
+its own transaction, with `content_hash` (sha256 over the canonical JSON of its content: UTC timestamp,
+who, how, from where, what was searched, what was shown): if that row cannot be written the request
+fails. The sealer (`seal_chain`: the scheduler's `audit-seal` job every few seconds, `watchlist audit
+seal|verify|prune`) then takes the committed rows not yet sealed, in id order, under the chain head's
+lock (PostgreSQL `SELECT … FOR UPDATE`; SQLite's BEGIN IMMEDIATE already serialises writers), and gives
+each its place `chain_seq`, `prev_hash` (the row before's `row_hash`) and `row_hash` (sha256 over id,
+place, `prev_hash`, `content_hash`). Writers never wait for each other: a chain written synchronously
+holds the head lock through every request's commit, and measured 7x slower with 16 writers
+(bench/audit_writes.py). `verify_chain` names the first edited, deleted or inserted row.
 
-Retention deletes from the start of the chain only, and first moves the anchor (the id and hash the
+Retention deletes from the start of the chain only, and first moves the anchor (the place and hash the
 remaining chain starts from) in the head row: the database trigger lets a DELETE through only for rows
-at or below the anchor, and refuses every UPDATE.
+at or below the anchor, an UPDATE only to seal a row once, and refuses everything else.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, cast
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -116,9 +120,9 @@ def content_hash(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content_of(values)).encode("ascii")).hexdigest()
 
 
-def row_hash(row_id: int, prev_hash: str, content_digest: str) -> str:
-    """sha256 linking a row's id and content to the row before it."""
-    return hashlib.sha256(f"{row_id}|{prev_hash}|{content_digest}".encode("ascii")).hexdigest()
+def row_hash(row_id: int, chain_seq: int, prev_hash: str, content_digest: str) -> str:
+    """sha256 linking a row's id, place and content to the row before it."""
+    return hashlib.sha256(f"{row_id}|{chain_seq}|{prev_hash}|{content_digest}".encode("ascii")).hexdigest()
 
 
 def _events() -> Table:
@@ -158,35 +162,68 @@ def _values(
     }
 
 
-def _lock_head(connection: Connection) -> tuple[int, str]:
+def _append(session: Session, values: dict[str, Any], *, returning: bool) -> int | None:
+    """Insert one row, not yet sealed, in the session's transaction; its id when asked for."""
+    statement = insert(_events()).values(**values, content_hash=content_hash(values))
+    try:
+        if returning:
+            return int(session.connection().execute(statement.returning(_events().c.id)).scalar_one())
+        session.connection().execute(statement)
+    except SQLAlchemyError as error:
+        # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
+        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+    return None
+
+
+def _lock_head(connection: Connection) -> Any:
     head = connection.execute(
-        select(_chain().c.last_id, _chain().c.last_hash).where(_chain().c.id == _CHAIN_ID).with_for_update()
+        select(_chain()).where(_chain().c.id == _CHAIN_ID).with_for_update()
     ).one_or_none()
     if head is None:
         # the migration creates the head row; a database without it has lost its chain
         raise AuditUnavailable("the audit chain has no head row")
-    return int(head.last_id), str(head.last_hash)
+    return head
 
 
-def _append(session: Session, values: dict[str, Any]) -> int:
-    """Chain and insert one row in the session's transaction; its id."""
-    try:
-        connection = session.connection()
-        last_id, last_hash = _lock_head(connection)
-        row_id = last_id + 1
-        digest = content_hash(values)
-        linked = row_hash(row_id, last_hash, digest)
+def seal_chain(session: Session, batch: int = 2000) -> int:
+    """Link every committed row not yet sealed into the chain, in id order; how many were sealed.
+
+    The head row's lock makes sealers take turns, so the chain never forks; the caller commits.
+    """
+    events, connection = _events(), session.connection()
+    head = _lock_head(connection)
+    seq, prev = int(head.last_seq), str(head.last_hash)
+    sealed = 0
+    while True:
+        rows = connection.execute(
+            select(events.c.id, events.c.content_hash)
+            .where(events.c.chain_seq.is_(None))
+            .order_by(events.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        links = []
+        for row in rows:
+            seq += 1
+            linked = row_hash(int(row.id), seq, prev, str(row.content_hash))
+            links.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": linked})
+            prev = linked
         connection.execute(
-            insert(_events()),
-            {**values, "id": row_id, "prev_hash": last_hash, "content_hash": digest, "row_hash": linked},
+            update(events)
+            .where(events.c.id == bindparam("b_id"))
+            .values(
+                chain_seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), row_hash=bindparam("b_hash")
+            ),
+            links,
         )
+        sealed += len(rows)
+    if sealed:
         connection.execute(
-            update(_chain()).where(_chain().c.id == _CHAIN_ID).values(last_id=row_id, last_hash=linked)
+            update(_chain()).where(_chain().c.id == _CHAIN_ID).values(last_seq=seq, last_hash=prev)
         )
-    except SQLAlchemyError as error:
-        # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
-        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
-    return row_id
+        session.expire_all()
+    return sealed
 
 
 def record_event(
@@ -202,7 +239,9 @@ def record_event(
 ) -> AuditEvent:
     """Add one audit row in the caller's transaction: if it cannot be written, the caller's work fails too
     (`AuditUnavailable`, a 503)."""
-    row_id = _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
+    row_id = _append(
+        session, _values(action, actor, via, role, remote_addr, subject, outcome), returning=True
+    )
     event = session.get(AuditEvent, row_id)
     assert event is not None
     return event
@@ -221,7 +260,7 @@ def write_event(
 ) -> None:
     """As `record_event`, for the hot path of screening, which needs no ORM object back. A failed write
     raises here, before any answer."""
-    _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
+    _append(session, _values(action, actor, via, role, remote_addr, subject, outcome), returning=False)
 
 
 @dataclass(frozen=True)
@@ -316,6 +355,7 @@ def event_class(action: str) -> EventClass:
 class ChainBreak:
     """The first place where the chain does not hold."""
 
+    # the row named (for a deleted row: the first id it can have had)
     row_id: int
     # edited | deleted | inserted | anchor
     kind: str
@@ -327,10 +367,10 @@ class Verification:
     """What `verify_chain` found: how many rows it checked and the first break, if any."""
 
     checked: int = 0
-    first_id: int | None = None
-    last_id: int | None = None
+    unsealed: int = 0
     head_hash: str = GENESIS_HASH
-    anchor_id: int = 0
+    anchor_seq: int = 0
+    last_seq: int = 0
     problem: ChainBreak | None = None
 
     @property
@@ -338,19 +378,20 @@ class Verification:
         return self.problem is None
 
 
-def _rows(session: Session, batch: int) -> Iterator[AuditEvent]:
+def _rows(session: Session, sealed: bool, batch: int) -> Iterator[AuditEvent]:
+    order = AuditEvent.chain_seq if sealed else AuditEvent.id
+    where = AuditEvent.chain_seq.is_not(None) if sealed else AuditEvent.chain_seq.is_(None)
     after = -1
     while True:
         chunk = list(
-            session.scalars(
-                select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)
-            )
+            session.scalars(select(AuditEvent).where(where, order > after).order_by(order).limit(batch))
         )
         if not chunk:
             return
         yield from chunk
-        after = chunk[-1].id
-        session.expunge_all()
+        last = chunk[-1]
+        # the session holds unchanged rows weakly: what has been checked does not pile up in memory
+        after = last.chain_seq if sealed and last.chain_seq is not None else last.id
 
 
 def _content_values(event: AuditEvent) -> dict[str, Any]:
@@ -367,87 +408,84 @@ def _content_values(event: AuditEvent) -> dict[str, Any]:
 
 
 def verify_chain(session: Session, batch: int = 2000) -> Verification:
-    """Walk the chain from its anchor to its head and report the first edited, deleted or inserted row."""
+    """Walk the chain from its anchor to its head, then the rows not sealed yet, and report the first
+    edited, deleted or inserted row."""
     head = session.get(AuditChain, _CHAIN_ID)
     if head is None:
         return Verification(problem=ChainBreak(0, "deleted", "the chain's head row is missing"))
-    result = Verification(head_hash=head.last_hash, anchor_id=head.anchor_id)
+    result = Verification(head_hash=head.last_hash, anchor_seq=head.anchor_seq, last_seq=head.last_seq)
     pruned = session.scalar(
         select(AuditEvent.outcome)
         .where(AuditEvent.action == "audit.pruned")
         .order_by(AuditEvent.id.desc())
         .limit(1)
     )
-    expected_anchor = (int(pruned["anchor_id"]), str(pruned["anchor_hash"])) if pruned else (0, GENESIS_HASH)
-    if (head.anchor_id, head.anchor_hash) != expected_anchor:
+    expected = (int(pruned["anchor_seq"]), str(pruned["anchor_hash"])) if pruned else (0, GENESIS_HASH)
+    if (head.anchor_seq, head.anchor_hash) != expected:
         result.problem = ChainBreak(
-            head.anchor_id,
+            0,
             "anchor",
-            f"the chain's anchor (row {head.anchor_id}) is not the one the last pruning recorded "
-            f"(row {expected_anchor[0]}): rows were deleted outside retention",
+            f"the chain's anchor (place {head.anchor_seq}) is not the one the last pruning recorded "
+            f"(place {expected[0]}): rows were deleted outside retention",
         )
         return result
-    anchor_id, anchor_hash, last_id, last_hash = (
-        head.anchor_id,
-        head.anchor_hash,
-        head.last_id,
-        head.last_hash,
-    )
-    previous_id, previous_hash, before_previous_hash = anchor_id, anchor_hash, None
-    for event in _rows(session, batch):
-        result.first_id = result.first_id if result.first_id is not None else event.id
-        problem = _check(event, previous_id, previous_hash, before_previous_hash)
+    last_seq, last_hash = head.last_seq, head.last_hash
+    seq, prev, prev_id, before_prev = head.anchor_seq, head.anchor_hash, 0, None
+    for event in _rows(session, True, batch):
+        problem = _check(event, seq, prev, prev_id, before_prev)
         if problem is not None:
             result.problem = problem
             return result
         result.checked += 1
-        result.last_id = event.id
-        previous_id, previous_hash, before_previous_hash = event.id, event.row_hash, previous_hash
-    if previous_id < last_id:
+        seq, prev, prev_id, before_prev = event.chain_seq or 0, event.row_hash or "", event.id, prev
+    if seq < last_seq:
         result.problem = ChainBreak(
-            previous_id + 1,
+            prev_id + 1,
             "deleted",
-            f"row {previous_id + 1} was deleted: the chain's head is row {last_id}",
+            f"the last sealed rows were deleted: the chain ends at place {seq} after "
+            f"row {prev_id}, its head says place {last_seq}",
         )
-    elif previous_id > last_id:
-        result.problem = ChainBreak(
-            last_id + 1, "inserted", f"row {last_id + 1} was inserted after the chain's head (row {last_id})"
-        )
-    elif previous_hash != last_hash:
-        result.problem = ChainBreak(last_id, "edited", f"row {last_id} does not match the chain's head")
+    elif seq > last_seq or prev != last_hash:
+        result.problem = ChainBreak(prev_id, "inserted", f"row {prev_id} was added after the chain's head")
+    if result.problem is not None:
+        return result
+    for event in _rows(session, False, batch):
+        if content_hash(_content_values(event)) != event.content_hash:
+            result.problem = ChainBreak(
+                event.id, "edited", f"row {event.id} was edited: its content does not match its hash"
+            )
+            return result
+        result.unsealed += 1
     return result
 
 
 def _check(
-    event: AuditEvent, previous_id: int, previous_hash: str, before_previous_hash: str | None
+    event: AuditEvent, seq: int, prev: str, prev_id: int, before_prev: str | None
 ) -> ChainBreak | None:
-    if event.id <= previous_id:
-        return ChainBreak(event.id, "inserted", f"row {event.id} lies before the chain's anchor")
     if content_hash(_content_values(event)) != event.content_hash:
         return ChainBreak(
             event.id, "edited", f"row {event.id} was edited: its content does not match its hash"
         )
-    if row_hash(event.id, event.prev_hash, event.content_hash) != event.row_hash:
+    place = event.chain_seq or 0
+    if row_hash(event.id, place, event.prev_hash or "", event.content_hash) != event.row_hash:
         return ChainBreak(event.id, "edited", f"row {event.id} was edited: its hashes do not add up")
-    if event.prev_hash == previous_hash:
-        # a gap in the ids with the link intact predates the chain (rows written before it existed)
-        return None
-    if event.id > previous_id + 1:
+    if place <= seq:
+        return ChainBreak(event.id, "inserted", f"row {event.id} lies before the chain's anchor")
+    if place > seq + 1:
         return ChainBreak(
-            previous_id + 1,
+            prev_id + 1,
             "deleted",
-            f"row {previous_id + 1} was deleted: row {event.id} follows row {previous_id}",
+            f"a row was deleted: row {event.id} is at place {place} of the chain, the row before it "
+            f"(row {prev_id}) at place {seq}",
         )
-    if before_previous_hash is not None and event.prev_hash == before_previous_hash:
-        return ChainBreak(
-            previous_id,
-            "inserted",
-            f"row {previous_id} was inserted: row {event.id} links to the row before it",
-        )
+    if event.prev_hash == prev:
+        return None
+    if before_prev is not None and event.prev_hash == before_prev:
+        return ChainBreak(prev_id, "inserted", f"row {prev_id} was inserted: row {event.id} links past it")
     return ChainBreak(
         event.id,
         "deleted",
-        f"row {event.id} does not link to row {previous_id}: a row between was removed or replaced",
+        f"row {event.id} does not link to row {prev_id}: a row between was removed or replaced",
     )
 
 
@@ -487,7 +525,7 @@ class Pruned:
     """What one pruning deleted."""
 
     events: int = 0
-    anchor_id: int = 0
+    anchor_seq: int = 0
     list_screenings: int = 0
     kept_because: dict[str, Any] = field(default_factory=dict)
 
@@ -501,61 +539,58 @@ def prune_audit(
     now: datetime | None = None,
     batch: int = 2000,
 ) -> Pruned:
-    """Delete the start of the chain up to the first row still within its class's retention, keep the
-    anchor the rest starts from, delete list screenings older than the consultation retention, and
-    record the pruning (itself an audit row, which `verify_chain` checks the anchor against).
+    """Seal, then delete the start of the chain up to the first row still within its class's retention,
+    keep the anchor the rest starts from, delete list screenings older than the consultation retention,
+    and record the pruning (itself an audit row, which `verify_chain` checks the anchor against).
 
     The chain is cut only at its start: a row past its time behind one still kept stays until that one
     goes too (a change is kept longer than a consultation, so a consultation may be kept that long).
     """
     now = now or utcnow()
     cutoffs = retention.cutoffs(now)
+    seal_chain(session)
     connection = session.connection()
-    head = connection.execute(select(_chain()).where(_chain().c.id == _CHAIN_ID).with_for_update()).one()
-    outcome = Pruned(anchor_id=head.anchor_id)
+    head = _lock_head(connection)
+    outcome = Pruned(anchor_seq=int(head.anchor_seq))
     last_expired: tuple[int, str] | None = None
-    after = int(head.anchor_id)
+    after = int(head.anchor_seq)
     events = _events()
     while True:
         rows = connection.execute(
-            select(events.c.id, events.c.action, events.c.occurred_at, events.c.row_hash)
-            .where(events.c.id > after)
-            .order_by(events.c.id)
+            select(events.c.chain_seq, events.c.id, events.c.action, events.c.occurred_at, events.c.row_hash)
+            .where(events.c.chain_seq > after)
+            .order_by(events.c.chain_seq)
             .limit(batch)
         ).all()
         stop = None
         for row in rows:
-            occurred_at = row.occurred_at
-            if occurred_at.tzinfo is None:
-                occurred_at = occurred_at.replace(tzinfo=UTC)
+            occurred_at = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=UTC)
             if occurred_at >= cutoffs[event_class(row.action)]:
                 stop = row
                 break
-            last_expired = (int(row.id), str(row.row_hash))
+            last_expired = (int(row.chain_seq), str(row.row_hash))
         if stop is not None:
             outcome.kept_because = {"row_id": stop.id, "action": stop.action}
             break
         if not rows:
             break
-        after = int(rows[-1].id)
+        after = int(rows[-1].chain_seq)
     if last_expired is not None:
-        anchor_id, anchor_hash = last_expired
+        anchor_seq, anchor_hash = last_expired
         connection.execute(
             update(_chain())
             .where(_chain().c.id == _CHAIN_ID)
-            .values(anchor_id=anchor_id, anchor_hash=anchor_hash, anchored_at=now)
+            .values(anchor_seq=anchor_seq, anchor_hash=anchor_hash, anchored_at=now)
         )
-        deleted = connection.execute(delete(events).where(events.c.id <= anchor_id))
+        deleted = connection.execute(delete(events).where(events.c.chain_seq <= anchor_seq))
         outcome.events = int(deleted.rowcount)
-        outcome.anchor_id = anchor_id
+        outcome.anchor_seq = anchor_seq
     screenings = connection.execute(
         delete(cast(Table, ListScreening.__table__)).where(ListScreening.created_at < cutoffs["consultation"])
     )
     outcome.list_screenings = int(screenings.rowcount)
     session.expire_all()
     if outcome.events or outcome.list_screenings:
-        final = session.get(AuditChain, _CHAIN_ID)
-        assert final is not None
         record_event(
             session,
             "audit.pruned",
@@ -565,8 +600,8 @@ def prune_audit(
             outcome={
                 "events_deleted": outcome.events,
                 "list_screenings_deleted": outcome.list_screenings,
-                "anchor_id": final.anchor_id,
-                "anchor_hash": final.anchor_hash,
+                "anchor_seq": outcome.anchor_seq,
+                "anchor_hash": last_expired[1] if last_expired else str(head.anchor_hash),
             },
         )
     return outcome

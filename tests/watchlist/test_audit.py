@@ -23,6 +23,7 @@ from watchlist.audit import (
     prune_audit,
     record_event,
     row_hash,
+    seal_chain,
     verify_chain,
 )
 from watchlist.cli import CliState, main
@@ -32,7 +33,7 @@ from watchlist.models import AuditChain, AuditEvent, ListScreening
 RETENTION = Retention(consultation_days=1096, change_days=3653, access_days=1096, operation_days=3653)
 
 
-def write(session: Session, n: int, action: str = "person_view") -> list[int]:
+def write(session: Session, n: int, action: str = "person_view", seal: bool = True) -> list[int]:
     ids = [
         record_event(
             session,
@@ -47,6 +48,9 @@ def write(session: Session, n: int, action: str = "person_view") -> list[int]:
         for i in range(n)
     ]
     session.commit()
+    if seal:
+        seal_chain(session)
+        session.commit()
     return ids
 
 
@@ -62,16 +66,32 @@ def tamper(connection: Connection, sql: str, **params: object) -> None:
     connection.execute(text(sql), params)
 
 
-def test_each_row_links_to_the_one_before_by_hash(session: Session) -> None:
-    first, second = write(session, 2)
+def test_rows_are_written_with_their_content_hash_and_sealed_into_the_chain(session: Session) -> None:
+    first, second = write(session, 2, seal=False)
     a, b = session.get(AuditEvent, first), session.get(AuditEvent, second)
     assert a is not None and b is not None
-    assert second == first + 1
+    assert a.content_hash and a.chain_seq is None and a.row_hash is None
+    assert verify_chain(session).unsealed == 2
+    assert seal_chain(session) == 2
+    session.commit()
+    assert a.row_hash is not None and a.chain_seq is not None
+    assert b.chain_seq == a.chain_seq + 1
     assert b.prev_hash == a.row_hash
-    assert b.row_hash == row_hash(b.id, a.row_hash, b.content_hash)
+    assert b.row_hash == row_hash(b.id, b.chain_seq, a.row_hash, b.content_hash)
     head = session.get(AuditChain, 1)
-    assert head is not None and (head.last_id, head.last_hash) == (b.id, b.row_hash)
-    assert verify_chain(session).intact
+    assert head is not None and (head.last_seq, head.last_hash) == (b.chain_seq, b.row_hash)
+    result = verify_chain(session)
+    assert result.intact and result.checked == 2 and result.unsealed == 0
+    assert seal_chain(session) == 0
+
+
+def test_verify_catches_a_row_edited_before_it_was_sealed(session: Session, connection: Connection) -> None:
+    [row_id] = write(session, 1, seal=False)
+    tamper(connection, "UPDATE audit_events SET actor = 'somebody-else' WHERE id = :id", id=row_id)
+    session.expire_all()
+    result = verify_chain(session)
+    assert result.problem is not None
+    assert (result.problem.row_id, result.problem.kind) == (row_id, "edited")
 
 
 def test_the_hash_covers_the_utc_timestamp_and_canonical_content() -> None:
@@ -126,6 +146,7 @@ def test_verify_catches_a_row_inserted_with_recomputed_hashes(
     before = session.get(AuditEvent, ids[0])
     assert victim is not None and before is not None
     # replace row 2 by a forged row that links correctly to row 1: row 3 no longer links to it
+    assert victim.chain_seq is not None and before.row_hash is not None
     forged = {
         "occurred_at": victim.occurred_at,
         "action": "person_view",
@@ -141,15 +162,16 @@ def test_verify_catches_a_row_inserted_with_recomputed_hashes(
     connection.execute(
         text(
             "INSERT INTO audit_events (id, occurred_at, action, actor, role, via, remote_addr, subject, outcome,"
-            " prev_hash, content_hash, row_hash) VALUES (:id, :at, 'person_view', 'nobody', 'officer',"
-            " 'session', NULL, '{}', '{}', :prev, :digest, :hash)"
+            " chain_seq, prev_hash, content_hash, row_hash) VALUES (:id, :at, 'person_view', 'nobody',"
+            " 'officer', 'session', NULL, '{}', '{}', :seq, :prev, :digest, :hash)"
         ),
         {
             "id": ids[1],
             "at": victim.occurred_at,
+            "seq": victim.chain_seq,
             "prev": before.row_hash,
             "digest": digest,
-            "hash": row_hash(ids[1], before.row_hash, digest),
+            "hash": row_hash(ids[1], victim.chain_seq, before.row_hash, digest),
         },
     )
     session.expire_all()
@@ -168,7 +190,7 @@ def test_the_database_refuses_update_and_delete_of_audit_rows(session: Session) 
         with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
             session.execute(text(statement), {"id": row_id})
     with pytest.raises(DBAPIError, match="forward"), session.begin_nested():
-        session.execute(text("UPDATE audit_chain SET last_id = 0"))
+        session.execute(text("UPDATE audit_chain SET last_seq = 0"))
     assert session.get(AuditEvent, row_id) is not None
 
 
@@ -176,39 +198,38 @@ def test_the_database_refuses_update_and_delete_of_audit_rows(session: Session) 
 
 
 def backdate(connection: Connection, ids: list[int], days: int) -> None:
-    """Rows written long ago: rewritten with their hashes recomputed, so the chain stays valid."""
+    """Rows written long ago: rewritten with the chain's hashes recomputed from them on, so it stays valid."""
     tamper(connection, "SELECT 1")
-    head = connection.execute(text("SELECT last_id, last_hash FROM audit_chain WHERE id = 1")).one()
-    rows = connection.execute(
-        select(AuditEvent.__table__).where(AuditEvent.id >= ids[0]).order_by(AuditEvent.id)
-    ).mappings()
+    events = AuditEvent.__table__
+    first = connection.execute(select(events.c.chain_seq).where(events.c.id == ids[0])).scalar_one()
     prev = (
         connection.execute(
-            text("SELECT row_hash FROM audit_events WHERE id < :id ORDER BY id DESC LIMIT 1"), {"id": ids[0]}
+            text("SELECT row_hash FROM audit_events WHERE chain_seq = :seq"), {"seq": first - 1}
         ).scalar()
         or "0" * 64
     )
-    last = None
-    for row in list(rows):
+    for row in list(
+        connection.execute(
+            select(events).where(events.c.chain_seq >= first).order_by(events.c.chain_seq)
+        ).mappings()
+    ):
         values = dict(row)
         if row["id"] in ids:
             values["occurred_at"] = row["occurred_at"] - timedelta(days=days)
         digest = content_hash(values)
-        linked = row_hash(row["id"], prev, digest)
+        linked = row_hash(row["id"], row["chain_seq"], prev, digest)
         connection.execute(
-            AuditEvent.__table__.update()
-            .where(AuditEvent.id == row["id"])
+            events.update()
+            .where(events.c.id == row["id"])
             .values(occurred_at=values["occurred_at"], prev_hash=prev, content_hash=digest, row_hash=linked)
         )
-        prev, last = linked, row["id"]
-    assert last == head.last_id
+        prev = linked
     connection.execute(text("UPDATE audit_chain SET last_hash = :h WHERE id = 1"), {"h": prev})
 
 
 def test_prune_deletes_the_expired_start_of_the_chain_and_verify_still_passes(
     session: Session, connection: Connection
 ) -> None:
-    start = session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0))) or 0
     old_views = write(session, 3)
     old_change = write(session, 1, action="person.updated")
     later_views = write(session, 2)
@@ -217,16 +238,18 @@ def test_prune_deletes_the_expired_start_of_the_chain_and_verify_still_passes(
     pruned = prune_audit(session, RETENTION, actor="cli:test", via="cli")
     session.commit()
     # the views are past 3 years, the change is not past 10: the chain is cut just before the change
-    assert pruned.events == old_views[-1] - start
+    assert pruned.events == len(old_views)
     assert session.get(AuditEvent, old_views[-1]) is None
     assert session.get(AuditEvent, old_change[0]) is not None
     assert session.get(AuditEvent, later_views[0]) is not None
     head = session.get(AuditChain, 1)
-    assert head is not None and head.anchor_id == old_views[-1]
+    last_pruned = session.scalar(select(func.max(AuditEvent.chain_seq)).where(AuditEvent.id < old_change[0]))
+    assert last_pruned is None
+    assert head is not None and head.anchor_seq == pruned.anchor_seq > 0
     result = verify_chain(session)
     assert result.intact, result.problem
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.pruned")).all()
-    assert event.outcome["anchor_id"] == old_views[-1]
+    assert event.outcome["anchor_seq"] == head.anchor_seq
 
 
 def test_prune_deletes_old_list_screenings(session: Session) -> None:
@@ -242,8 +265,9 @@ def test_prune_deletes_old_list_screenings(session: Session) -> None:
 
 def test_moving_the_anchor_by_hand_is_caught(session: Session, connection: Connection) -> None:
     ids = write(session, 3)
-    tamper(connection, "UPDATE audit_chain SET anchor_id = :id", id=ids[0])
-    connection.execute(text("DELETE FROM audit_events WHERE id <= :id"), {"id": ids[0]})
+    seq = session.get(AuditEvent, ids[0]).chain_seq  # type: ignore[union-attr]
+    tamper(connection, "UPDATE audit_chain SET anchor_seq = :seq", seq=seq)
+    connection.execute(text("DELETE FROM audit_events WHERE chain_seq <= :seq"), {"seq": seq})
     session.expire_all()
     result = verify_chain(session)
     assert result.problem is not None and result.problem.kind == "anchor"
@@ -285,6 +309,11 @@ def _write_many(url: str, worker: int, count: int) -> None:
         with factory() as session:
             record_event(session, "screen", actor=f"worker{worker}", via="token", subject={"i": i})
             session.commit()
+        if i % 5 == 4:
+            # both processes seal as they go, at the same time as the other writes
+            with factory() as session:
+                seal_chain(session)
+                session.commit()
     engine.dispose()
 
 
@@ -299,6 +328,8 @@ def test_two_processes_writing_at_once_keep_one_chain(own_database: str) -> None
     engine = make_engine(own_database)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 80
+        seal_chain(session)
+        session.commit()
         result = verify_chain(session)
         assert result.intact, result.problem
         assert result.checked == 80

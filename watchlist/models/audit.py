@@ -16,16 +16,17 @@ GENESIS_HASH = "0" * 64
 
 class AuditEvent(Base):
     """One consultation or change. Rows are only ever added (a trigger refuses UPDATE and DELETE but for
-    the retention job's pruning of the chain's start), and each links to the one before by hash.
+    sealing and the retention job's pruning of the chain's start), and each links to the one before.
 
-    `content_hash` is sha256 over the canonical JSON of the row's content; `row_hash` is sha256 over
-    `id`, `prev_hash` and `content_hash`, so an edited, deleted or inserted row breaks the chain.
+    `content_hash` (sha256 over the canonical JSON of the row's content) is written with the row; the
+    sealer then gives it its place in the chain (`chain_seq`), `prev_hash` (the row before's `row_hash`)
+    and `row_hash` (sha256 over id, place, `prev_hash`, `content_hash`), so an edited, deleted or
+    inserted row breaks the chain.
     """
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_actor_occurred_at", "actor", "occurred_at"),)
 
-    # assigned by the writer under the chain lock: gapless, so a deleted row is known by its id
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # the username, or `anonymous`, or `cli:<os user>` / `job:<name>` for work outside a request
@@ -40,24 +41,26 @@ class AuditEvent(Base):
     subject: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # what was shown: counts, the ids of persons disclosed
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
-    row_hash: Mapped[str] = mapped_column(String(64))
+    # set once by the sealer, under the chain lock: the place in the chain (gapless) and the links
+    chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditChain(Base):
-    """The head of the chain (one row, id 1): the last row written and the anchor the chain starts from.
+    """The head of the chain (one row, id 1): the last row sealed and the anchor the chain starts from.
 
-    Writers lock this row (PostgreSQL `FOR UPDATE`; SQLite's BEGIN IMMEDIATE already serialises them), so
-    two processes writing at once cannot fork the chain. Pruning moves the anchor: rows up to `anchor_id`
-    were deleted by retention, and the first remaining row links to `anchor_hash`.
+    Sealers lock this row (PostgreSQL `FOR UPDATE`; SQLite's BEGIN IMMEDIATE already serialises them), so
+    two processes sealing at once cannot fork the chain. Pruning moves the anchor: rows up to place
+    `anchor_seq` were deleted by retention, and the first remaining row links to `anchor_hash`.
     """
 
     __tablename__ = "audit_chain"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
-    anchor_id: Mapped[int] = mapped_column(Integer, default=0)
+    anchor_seq: Mapped[int] = mapped_column(Integer, default=0)
     anchor_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
     anchored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
