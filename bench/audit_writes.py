@@ -1,5 +1,7 @@
-"""The cost of one audit write with many writers at once on PostgreSQL: chained (the head row locked until
-commit) against unchained (a plain INSERT, as before the chain). Each write is its own transaction, as a
+"""The cost of one audit write with many writers at once on PostgreSQL: unchained (a plain INSERT, as before
+the chain), sealed (what `write_event` does: INSERT with the content hash, a sealer linking rows into the
+chain once a second beside the writers) and a synchronous chain (each writer locks a head row FOR UPDATE,
+inserts, moves the head, and holds the lock until its commit). Each write is its own transaction, as a
 screening's is. Writes `bench/results/audit-writes.md`.
 
     python -m bench.audit_writes --database-url postgresql+psycopg://postgres@127.0.0.1:5432/wt_audit_bench
@@ -20,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist import migrations
-from watchlist.audit import write_event
+from watchlist.audit import content_hash, row_hash, seal_chain, verify_chain, write_event
 from watchlist.db import make_engine, utcnow
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,11 +42,17 @@ def fresh_database(url: str) -> Engine:
     engine = make_engine(url, pool_size=20, max_overflow=0)
     migrations.upgrade(engine)
     with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE audit_plain (LIKE audit_events INCLUDING DEFAULTS)")
+        connection.exec_driver_sql(
+            "CREATE TABLE audit_plain (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        connection.exec_driver_sql(
+            "CREATE TABLE bench_head (id int PRIMARY KEY, last_seq int, last_hash text)"
+        )
+        connection.exec_driver_sql("INSERT INTO bench_head VALUES (1, 0, '')")
     return engine
 
 
-def chained(session: Session) -> None:
+def sealed(session: Session) -> None:
     write_event(
         session,
         "screen",
@@ -57,12 +65,49 @@ def chained(session: Session) -> None:
     )
 
 
+def synchronous(session: Session) -> None:
+    values = {
+        "occurred_at": utcnow(),
+        "action": "screen",
+        "actor": "bench",
+        "role": "screener",
+        "via": "token",
+        "remote_addr": "192.0.2.1",
+        "subject": SUBJECT,
+        "outcome": OUTCOME,
+    }
+    head = session.execute(text("SELECT last_seq, last_hash FROM bench_head WHERE id = 1 FOR UPDATE")).one()
+    seq = head.last_seq + 1
+    digest = content_hash(values)
+    linked = row_hash(0, seq, head.last_hash, digest)
+    session.execute(
+        text(
+            "INSERT INTO audit_plain (occurred_at, action, actor, role, via, remote_addr, subject, outcome,"
+            " chain_seq, prev_hash, content_hash, row_hash) VALUES (:at, 'screen', 'bench', 'screener',"
+            " 'token', '192.0.2.1', :subject, :outcome, :seq, :prev, :digest, :hash)"
+        ),
+        {
+            "at": values["occurred_at"],
+            "subject": json.dumps(SUBJECT),
+            "outcome": json.dumps(OUTCOME),
+            "seq": seq,
+            "prev": head.last_hash,
+            "digest": digest,
+            "hash": linked,
+        },
+    )
+    session.execute(
+        text("UPDATE bench_head SET last_seq = :seq, last_hash = :hash WHERE id = 1"),
+        {"seq": seq, "hash": linked},
+    )
+
+
 def unchained(session: Session) -> None:
     session.execute(
         text(
             "INSERT INTO audit_plain (occurred_at, action, actor, role, via, remote_addr, subject, outcome,"
-            " prev_hash, content_hash, row_hash) VALUES (:at, 'screen', 'bench', 'screener', 'token',"
-            " '192.0.2.1', :subject, :outcome, '', '', '')"
+            " content_hash) VALUES (:at, 'screen', 'bench', 'screener', 'token',"
+            " '192.0.2.1', :subject, :outcome, '')"
         ),
         {"at": utcnow(), "subject": json.dumps(SUBJECT), "outcome": json.dumps(OUTCOME)},
     )
@@ -115,18 +160,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = fresh_database(args.database_url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     results = {}
-    for name, write in (
-        ("unchained", unchained),
-        ("chained", chained),
-        ("unchained again", unchained),
-        ("chained again", chained),
-    ):
+    stop = threading.Event()
+    rounds: list[int] = []
+
+    def sealer() -> None:
+        while not stop.wait(1.0):
+            with factory() as session:
+                rounds.append(seal_chain(session))
+                session.commit()
+
+    modes = (("unchained", unchained), ("sealed", sealed), ("synchronous chain", synchronous))
+    for name, write in (*modes, *((f"{name} (again)", write) for name, write in modes)):
+        thread = threading.Thread(target=sealer) if write is sealed else None
+        if thread is not None:
+            stop.clear()
+            thread.start()
         results[name] = measure(factory, write, args.threads, args.per_thread)
+        if thread is not None:
+            stop.set()
+            thread.join()
         print(name, results[name], flush=True)
+    with factory() as session:
+        seal_chain(session)
+        session.commit()
+        verified = verify_chain(session)
+    sealing = (
+        f"The sealer linked at most {max(rounds, default=0)} rows in one second-long round; "
+        f"afterwards verify checked {verified.checked} sealed rows: "
+        f"{'intact' if verified.intact else verified.problem}."
+    )
     lines = [
-        "# Audit writes: chained against unchained (PostgreSQL)",
+        "# Audit writes: unchained, sealed, synchronous chain (PostgreSQL)",
         "",
-        f"{args.threads} threads, {args.per_thread} writes each, one transaction (INSERT + COMMIT) per write. {args.note}",
+        f"{args.threads} threads, {args.per_thread} writes each, one transaction (INSERT + COMMIT) per "
+        f"write. {args.note}",
+        "",
+        sealing,
         "",
         "| mode | writes/s | mean ms | p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|---|",

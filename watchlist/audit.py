@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -32,13 +32,13 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from watchlist.db import get_session, utcnow
 from watchlist.exc import FieldError, Unavailable, ValidationFailed
 from watchlist.models import AuditChain, AuditEvent, ListScreening, Role
 from watchlist.models.audit import GENESIS_HASH
 from watchlist.settings import Settings
-from werkzeug.wrappers import Response
 
 EventClass = Literal["consultation", "change", "access", "operation"]
 

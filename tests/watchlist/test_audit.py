@@ -161,9 +161,9 @@ def test_verify_catches_a_row_inserted_with_recomputed_hashes(
     tamper(connection, "DELETE FROM audit_events WHERE id = :id", id=ids[1])
     connection.execute(
         text(
-            "INSERT INTO audit_events (id, occurred_at, action, actor, role, via, remote_addr, subject, outcome,"
-            " chain_seq, prev_hash, content_hash, row_hash) VALUES (:id, :at, 'person_view', 'nobody',"
-            " 'officer', 'session', NULL, '{}', '{}', :seq, :prev, :digest, :hash)"
+            "INSERT INTO audit_events (id, occurred_at, action, actor, role, via, remote_addr, subject,"
+            " outcome, chain_seq, prev_hash, content_hash, row_hash) VALUES (:id, :at, 'person_view',"
+            " 'nobody', 'officer', 'session', NULL, '{}', '{}', :seq, :prev, :digest, :hash)"
         ),
         {
             "id": ids[1],

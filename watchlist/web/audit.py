@@ -44,7 +44,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "nav.audit": "Audit log",
-        "nav.audit.description": "Who searched whom, when, from where, and what was shown; search and export.",
+        "nav.audit.description": "Who searched whom, when, from where, what was shown; search and export.",
         "audit.title": "Audit log",
         "audit.who": "Who (username)",
         "audit.action": "Event kind",

@@ -61,7 +61,8 @@ _SQLITE_TRIGGERS = [
               AND NEW.id = OLD.id AND NEW.content_hash = OLD.content_hash)
     BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: UPDATE refused'); END""",
     """CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-    WHEN OLD.chain_seq IS NULL OR OLD.chain_seq > COALESCE((SELECT anchor_seq FROM audit_chain WHERE id = 1), 0)
+    WHEN OLD.chain_seq IS NULL
+      OR OLD.chain_seq > COALESCE((SELECT anchor_seq FROM audit_chain WHERE id = 1), 0)
     BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: DELETE refused'); END""",
     """CREATE TRIGGER audit_chain_forward_only BEFORE UPDATE ON audit_chain
     WHEN NEW.id != OLD.id OR NEW.last_seq < OLD.last_seq OR NEW.anchor_seq < OLD.anchor_seq
