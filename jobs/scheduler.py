@@ -35,6 +35,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.audit import PRUNE_TRIGGER, SEAL_TRIGGER, prune_job, seal_job
 from jobs.retro import run_retro
 from jobs.runs import has_records_to_match, run_matching
 from jobs.sources.config import Source, SourcesConfig
@@ -222,6 +223,8 @@ def job_specs(
             "mark runs of dead processes failed",
         )
     )
+    specs.append(JobSpec("audit-seal", SEAL_TRIGGER, seal_job(factory), "seal new audit rows into the chain"))
+    specs.append(JobSpec("audit-prune", PRUNE_TRIGGER, prune_job(factory, settings), "prune the audit log"))
     return specs
 
 

@@ -8,7 +8,7 @@ import time
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
-from watchlist import access, screening
+from watchlist import access, audit, screening
 from watchlist.db import Database, make_engine
 from watchlist.settings import Settings, load_settings
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(make_engine(settings.database_url))
     db.init_app(app)
     access.init_app(app)
+    audit.init_app(app)
     screening.init_app(app, db.sessionmaker, settings)
 
     from watchlist.api import init_app as init_api

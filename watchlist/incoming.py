@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from watchlist.audit import audit
 from watchlist.db import utcnow
 from watchlist.exc import FieldError, ValidationFailed
 from watchlist.models import (
@@ -600,6 +601,17 @@ def finish_run(
     if delivery_id is not None:
         run.delivery_id = delivery_id
     session.flush()
+    audit(
+        session,
+        "match_run" if run.kind in (RunKind.MATCH, RunKind.RETRO) else "ingest",
+        subject={
+            "run_id": run.id,
+            "kind": run.kind.value,
+            "source": run.source,
+            "delivery_id": run.delivery_id,
+        },
+        outcome={"status": run.status.value, "counts": run.counts},
+    )
     return run
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchers.scripts import detect_script
 from watchlist.alerts import queue_retro, screening_changed
+from watchlist.audit import audit
 from watchlist.db import utcnow
 from watchlist.exc import Conflict, FieldError, NotFound, ValidationFailed
 from watchlist.models import (
@@ -624,13 +625,24 @@ def _record(person: ConvictedPerson, actor: str, action: str, changes: dict[str,
     person.updated_at = utcnow()
 
 
+def _audit_change(session: Session, person: ConvictedPerson, action: str, changes: Mapping[str, Any]) -> None:
+    # who changed which person's which fields; the values are in the person's own history
+    audit(
+        session,
+        f"person.{action}",
+        subject={"person_id": person.id, "external_id": person.external_id},
+        outcome={"fields": sorted(changes)},
+    )
+
+
 def add_person(session: Session, data: PersonInput, actor: str) -> ConvictedPerson:
     """Add a person to the watchlist; Conflict when the external_id is taken."""
     if session.scalar(select(ConvictedPerson.id).where(ConvictedPerson.external_id == data.external_id)):
         raise Conflict(f"a person with external_id {data.external_id!r} exists already")
     person = ConvictedPerson()
     _apply(person, data)
-    _record(person, actor, "created", diff(None, data))
+    changes = diff(None, data)
+    _record(person, actor, "created", changes)
     try:
         # a savepoint, so a concurrent insert of the same external_id is a Conflict, not a broken session
         with session.begin_nested():
@@ -639,6 +651,7 @@ def add_person(session: Session, data: PersonInput, actor: str) -> ConvictedPers
     except IntegrityError as error:
         raise Conflict(f"a person with external_id {data.external_id!r} exists already") from error
     bump_revision(session)
+    _audit_change(session, person, "created", changes)
     # retro-matching hook: old incoming records are matched against him by the scheduler's retro job
     queue_retro(session, [person.id])
     return person
@@ -657,6 +670,7 @@ def update_person(session: Session, person: ConvictedPerson, data: PersonInput, 
     _apply(person, data)
     _record(person, actor, _action(before, data), changes)
     bump_revision(session)
+    _audit_change(session, person, _action(before, data), changes)
     if screening_changed(changes):
         queue_retro(session, [person.id])
     return True
@@ -836,4 +850,10 @@ def import_persons(
             progress(len(batch))
     if summary.created or summary.updated:
         bump_revision(session)
+        audit(
+            session,
+            "person.imported",
+            subject={"rows": len(rows)},
+            outcome={"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged},
+        )
     return summary

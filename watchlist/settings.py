@@ -63,6 +63,12 @@ class Settings:
     smtp_password: str = ""
     smtp_from_address: str = "watchlist@localhost"
     smtp_timeout_seconds: float = 15.0
+    # how long audit rows are kept, in days, per class (watchlist.audit.EVENT_CLASSES); list screenings
+    # follow the consultation retention
+    audit_retention_consultation_days: int = 1096
+    audit_retention_change_days: int = 3653
+    audit_retention_access_days: int = 1096
+    audit_retention_operation_days: int = 3653
 
     def __post_init__(self) -> None:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -74,6 +80,9 @@ class Settings:
                 "matching: need 0 < review_threshold <= alert_threshold <= 1, got "
                 f"{self.matching_review_threshold} and {self.matching_alert_threshold}"
             )
+        for name in ("consultation", "change", "access", "operation"):
+            if getattr(self, f"audit_retention_{name}_days") < 1:
+                raise ConfigError(f"audit_retention_{name}_days: must be at least 1")
         if self.matching_max_candidates < 1:
             raise ConfigError("matching_max_candidates: must be at least 1")
         if not 0 < self.delivery_backoff_base_seconds <= self.delivery_backoff_max_seconds:

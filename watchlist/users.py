@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
+from watchlist.audit import audit
 from watchlist.db import utcnow
 from watchlist.exc import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from watchlist.models import ApiToken, Role, User
@@ -101,6 +102,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    audit(session, "user.created", subject={"user": user.username}, outcome={"role": user.role.value})
     return user
 
 
@@ -122,6 +124,7 @@ def disable_user(session: Session, username: str) -> User:
     user = get_user_by_name(session, username)
     user.is_active = False
     session.flush()
+    audit(session, "user.disabled", subject={"user": user.username})
     return user
 
 
@@ -132,6 +135,7 @@ def set_password(session: Session, user: User, password: str) -> None:
         raise ValidationFailed("invalid password", errors)
     user.password_hash = hash_password(password)
     session.flush()
+    audit(session, "user.changed", subject={"user": user.username}, outcome={"fields": ["password"]})
 
 
 def _token_hash(token: str) -> str:
@@ -172,6 +176,12 @@ def create_token(
     )
     session.add(row)
     session.flush()
+    audit(
+        session,
+        "token.created",
+        subject={"user": user.username, "token_id": row.id},
+        outcome={"role": token_role.value},
+    )
     return row, token
 
 
@@ -275,6 +285,7 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
         raise NotFound(f"no token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        audit(session, "token.revoked", subject={"user": row.user.username, "token_id": row.id})
     session.flush()
     return row
 

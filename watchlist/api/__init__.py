@@ -76,7 +76,7 @@ def _handle_http_error(error: HTTPException) -> Response | HTTPException:
 
 
 def init_app(app: Flask) -> None:
-    from watchlist.api import alerts, openapi, persons, runs, screening  # noqa: F401  (registers the routes)
+    from watchlist.api import alerts, audit, openapi, persons, runs, screening  # noqa: F401  (registers the routes)
 
     app.register_blueprint(health)
     app.register_blueprint(api)

@@ -13,7 +13,7 @@ from typing import Any
 from flask import render_template
 
 from watchlist.access import public
-from watchlist.api import RETRY_AFTER_SECONDS, alerts, api, runs
+from watchlist.api import RETRY_AFTER_SECONDS, alerts, api, audit, runs
 from watchlist.api.persons import READERS, WRITERS
 from watchlist.api.screening import MAX_BATCH_RECORDS, SCREENERS
 from watchlist.models import PersonStatus, Role
@@ -529,6 +529,7 @@ def _paths() -> dict[str, Any]:
         },
         **runs.openapi_paths(_error, COMMON_ERRORS),
         **alerts.openapi_paths(_error, COMMON_ERRORS),
+        **audit.openapi_paths(_error, COMMON_ERRORS),
     }
 
 
@@ -555,6 +556,7 @@ def openapi_document() -> dict[str, Any]:
             {"name": "persons", "description": "The register of convicted persons (editors)."},
             {"name": "runs", "description": "The run history of incoming lists (admins, officers)."},
             {"name": "alerts", "description": "Alerts for enforcement officers: inbox and triage."},
+            {"name": "audit", "description": "The audit log: who consulted or changed what (auditors)."},
             {"name": "health", "description": "Liveness and readiness for the load balancer."},
             {"name": "documentation", "description": "This document."},
         ],

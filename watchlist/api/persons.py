@@ -8,6 +8,7 @@ from flask import request
 
 from watchlist.access import allow, current_principal
 from watchlist.api import api
+from watchlist.audit import audit
 from watchlist.db import get_session
 from watchlist.exc import BadRequest, FieldError, NotAuthenticated, ValidationFailed
 from watchlist.models import PersonStatus, Role
@@ -69,7 +70,16 @@ def persons_list() -> dict[str, Any]:
             errors.append(FieldError("status", f"must be one of {', '.join(s.value for s in PersonStatus)}"))
     if errors:
         raise ValidationFailed("invalid query", errors)
-    result = list_persons(get_session(), page, per_page, status, request.args.get("q"))
+    session = get_session()
+    result = list_persons(session, page, per_page, status, request.args.get("q"))
+    audit(
+        session,
+        "person_search",
+        subject={"q": request.args.get("q"), "status": status.value if status else None, "page": page},
+        outcome={"total": result.total, "persons_disclosed": [person.id for person in result.items]},
+    )
+    # the answer goes out only once the audit row of who saw it is stored
+    session.commit()
     return {
         "items": [person_to_dict(person) for person in result.items],
         "total": result.total,
@@ -82,7 +92,16 @@ def persons_list() -> dict[str, Any]:
 @allow(*READERS)
 def persons_get(person_id: int) -> dict[str, Any]:
     """One person with every name, conviction and change."""
-    return person_to_dict(get_person(get_session(), person_id), with_changes=True)
+    session = get_session()
+    person = get_person(session, person_id)
+    audit(
+        session,
+        "person_view",
+        subject={"person_id": person.id, "external_id": person.external_id},
+        outcome={"persons_disclosed": [person.id]},
+    )
+    session.commit()
+    return person_to_dict(person, with_changes=True)
 
 
 @api.post("/persons")

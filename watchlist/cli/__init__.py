@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import secrets
 import sys
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist import migrations
+from watchlist.audit import Caller, acting_as
 from watchlist.db import make_engine
 from watchlist.exc import ConfigError, WatchlistError
 from watchlist.settings import Settings, load_settings
@@ -67,6 +69,7 @@ class WatchlistGroup(click.Group):
 def main(ctx: click.Context, database_url: str | None) -> None:
     """Sentence-enforcement watchlist."""
     state = ctx.ensure_object(CliState)
+    ctx.with_resource(acting_as(Caller(f"cli:{getpass.getuser()}", "cli")))
     if database_url:
         state.overrides["database_url"] = database_url
 
@@ -119,7 +122,7 @@ COMMANDS_ENTRY_POINTS = "watchlist.commands"
 
 def _register_commands() -> None:
     # command modules attach themselves to `main`; imported here so `watchlist --help` lists them
-    from watchlist.cli import lists, persons, screening, users  # noqa: F401
+    from watchlist.cli import audit, lists, persons, screening, users  # noqa: F401
     from watchlist.delivery import cli as _delivery  # noqa: F401
 
     for plugin in entry_points(group=COMMANDS_ENTRY_POINTS):

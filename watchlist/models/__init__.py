@@ -10,13 +10,12 @@ from watchlist.models.alerts import (
     DismissReason,
     Severity,
 )
-from watchlist.models.audit import AuditEvent
+from watchlist.models.audit import AuditChain, AuditEvent
 from watchlist.models.delivery import (
     Channel,
     DeliveryAttempt,
     MessageStatus,
     OutboxMessage,
-    Severity,
     Subscription,
     WebhookEndpoint,
 )
@@ -44,6 +43,7 @@ __all__ = [
     "AlertStatus",
     "DismissReason",
     "ApiToken",
+    "AuditChain",
     "AuditEvent",
     "Channel",
     "ConvictedPerson",
@@ -65,7 +65,6 @@ __all__ = [
     "ReceivedRecord",
     "Role",
     "RowState",
-    "Severity",
     "Run",
     "RunKind",
     "RunStatus",

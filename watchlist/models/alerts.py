@@ -39,6 +39,11 @@ class Severity(enum.StrEnum):
     MEDIUM = "medium"
     LOW = "low"
 
+    @property
+    def rank(self) -> int:
+        """Higher for the more severe: a subscription's minimum severity compares by it."""
+        return len(Severity) - 1 - list(Severity).index(self)
+
 
 class AlertOrigin(enum.StrEnum):
     # a record of an incoming list (POW registry, border log, extradition list)

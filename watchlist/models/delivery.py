@@ -10,18 +10,8 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchlist.db import Base, UTCDateTime, str_enum, utcnow
+from watchlist.models.alerts import Severity
 from watchlist.models.users import User
-
-
-class Severity(enum.StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(Severity).index(self)
 
 
 class Channel(enum.StrEnum):

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         admin,
         alerts,
         delivery,
+        audit,
         errors,
         home,
         navigation,
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     admin.init_app(app)
     alerts.init_app(app)
     delivery.init_app(app)
+    audit.init_app(app)
     app.register_blueprint(web)
     errors.init_app(app)
     app.after_request(_no_store)

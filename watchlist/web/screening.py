@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from watchlist import i18n
 from watchlist.access import Principal, allow, current_principal
+from watchlist.audit import audit
 from watchlist.db import get_session
 from watchlist.exc import FieldError, ValidationFailed
 from watchlist.imports import SUFFIXES
@@ -378,6 +379,13 @@ def download(screening_id: int, fmt: str) -> Response:
         describe_problems,
         instruction(screening_service(current_app).settings, i18n.current_language()),
     )
+    audit(
+        get_session(),
+        "list_screening.export",
+        subject={"list_screening_id": screening.id, "format": fmt},
+        outcome={"rows": len(lines), "hits": screening.hits, "possible_hits": screening.possible_hits},
+    )
+    get_session().commit()
     if fmt == "csv":
         body = write_csv(headers, lines)
     else:
