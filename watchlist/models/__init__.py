@@ -15,6 +15,7 @@ from watchlist.models.persons import (
     WatchlistRevision,
 )
 from watchlist.models.runs import Run, RunKind, RunStatus
+from watchlist.models.sessions import LoginSession, RateLimitCounter, RecoveryCode, RolePolicy
 from watchlist.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -29,13 +30,17 @@ __all__ = [
     "ListScreening",
     "ListScreeningRow",
     "ListState",
+    "LoginSession",
     "NameKind",
     "PersonChange",
     "PersonName",
     "PersonStatus",
     "QuarantinedRow",
+    "RateLimitCounter",
     "ReceivedRecord",
+    "RecoveryCode",
     "Role",
+    "RolePolicy",
     "RowState",
     "Run",
     "RunKind",
