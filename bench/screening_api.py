@@ -162,6 +162,9 @@ def start_gunicorn(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes
         "WATCHLIST_DATABASE_URL": url,
         "WATCHLIST_SECRET_KEY": SECRET,
         "WATCHLIST_LOG_LEVEL": "WARNING",
+        # 16 clients of one token far exceed a person's limit; the limit is still counted, as in production
+        "WATCHLIST_RATE_LIMITS_PER_USER": "100000000",
+        "WATCHLIST_RATE_LIMITS_PER_ADDRESS": "100000000",
     }
     command = [
         sys.executable,

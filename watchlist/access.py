@@ -1,7 +1,9 @@
 """Who may call what: every endpoint declares the roles it allows; anything undeclared is denied.
 
 Views are decorated with `@allow(Role.EDITOR, …)` or `@public`. A request is authenticated by an API token
-(`Authorization: Bearer …`, never a URL parameter) or by the login session of the web pages. A request
+(`Authorization: Bearer …`, never a URL parameter) or by the login session of the web pages, which lives
+in the database (watchlist.logins): the cookie carries only its random id. Every request but the health
+checks is counted against the rate limits (watchlist.rate_limits), and every refusal is audited. A request
 that rides on the session cookie and changes something (POST, PUT, PATCH, DELETE) must also carry the
 session's CSRF token, in the form field `csrf_token` or the `X-CSRF-Token` header. The check is ours, not
 Flask-WTF's: the pages use no WTForms, and one check here covers page forms and cookie-borne API calls alike.
@@ -12,17 +14,22 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from watchlist import i18n
+from watchlist.audit import record_event
 from watchlist.db import get_session
-from watchlist.exc import BadRequest, Forbidden, NotAuthenticated
+from watchlist.exc import BadRequest, Forbidden, NotAuthenticated, TooManyRequests
+from watchlist.hardening import client_address
+from watchlist.logins import LoginPolicy, end_login_session, resume_login_session, start_login_session
 from watchlist.models import Role, User
+from watchlist.rate_limits import count_request, limits_for
 from watchlist.users import TOKEN_PREFIX, authenticate_bearer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,10 +39,13 @@ POLICY_ATTR = "_watchlist_roles"
 PUBLIC: frozenset[Role] = frozenset()
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 
-# keys of the login session (a signed cookie)
-SESSION_USER_ID = "user_id"
+# keys of the signed session cookie: the login session's id (the session itself lives in the database,
+# see watchlist.logins), the CSRF token, the language, and a login waiting for its second factor
+SESSION_ID = "sid"
 SESSION_CSRF_TOKEN = "csrf_token"
 SESSION_LANGUAGE = i18n.SESSION_KEY
+SESSION_PENDING_USER = "pending_user_id"
+SESSION_PENDING_AT = "pending_at"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -53,6 +63,8 @@ class Principal:
     # "token" or "session"
     via: str
     token_id: int | None = None
+    # his role requires a second factor he has not set up: he may only set it up (or log out)
+    needs_second_factor: bool = False
 
 
 def allow(*roles: Role) -> Callable[[F], F]:
@@ -103,21 +115,32 @@ def csrf_token() -> str:
     return token
 
 
+def login_policy() -> LoginPolicy:
+    """The timeouts and lockout of the current app."""
+    policy: LoginPolicy = current_app.extensions["watchlist.login_policy"]
+    return policy
+
+
 def start_session(user: User) -> None:
-    """Log `user` in: a new session (nothing of the old one survives but the language) and a new CSRF token.
+    """Log `user` in: a new server-side session (written to the audit log), a new cookie with nothing of
+    the old one but the language, and a new CSRF token.
 
     Clearing first means a session fixed by someone before login (session fixation) is worth nothing after.
     """
+    session_id = start_login_session(get_session(), user, client_address())
     language = session.get(SESSION_LANGUAGE)
     session.clear()
     if language is not None:
         session[SESSION_LANGUAGE] = language
-    session[SESSION_USER_ID] = user.id
+    session[SESSION_ID] = session_id
     session[SESSION_CSRF_TOKEN] = secrets.token_urlsafe(32)
 
 
-def end_session() -> None:
-    """Log out: forget the user and the CSRF token, keep the language."""
+def end_session(reason: str = "logout") -> None:
+    """Log out: end the server-side session and forget the cookie's user and CSRF token; keep the language."""
+    session_id = session.get(SESSION_ID)
+    if session_id is not None:
+        end_login_session(get_session(), str(session_id), reason, client_address())
     language = session.get(SESSION_LANGUAGE)
     session.clear()
     if language is not None:
@@ -138,14 +161,25 @@ def _from_token(header: str) -> Principal | None:
 
 
 def _from_session() -> Principal | None:
-    user_id = session.get(SESSION_USER_ID)
-    if user_id is None:
+    session_id = session.get(SESSION_ID)
+    if session_id is None:
         return None
-    user = get_session().get(User, user_id)
-    if user is None or not user.is_active:
-        end_session()
+    db = get_session()
+    check = resume_login_session(db, str(session_id), login_policy())
+    if check.touched:
+        db.commit()
+    caller = check.caller
+    if caller is None:
+        language = session.get(SESSION_LANGUAGE)
+        session.clear()
+        if language is not None:
+            session[SESSION_LANGUAGE] = language
+        if check.refused in {"idle", "absolute"}:
+            g.session_expired = True
         return None
-    return Principal(user.id, user.username, user.role, "session")
+    return Principal(
+        caller.user_id, caller.username, caller.role, "session", None, caller.needs_second_factor
+    )
 
 
 def is_api_request() -> bool:
@@ -171,6 +205,51 @@ def _login_redirect() -> Response:
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
+# what anyone may reach whatever his state: health checks and metrics are not counted against rate limits
+_UNCOUNTED = frozenset({"static", "health.healthz", "health.readyz", "metrics"})
+# what a user who must still set up his second factor may reach
+_SECOND_FACTOR_SETUP = frozenset(
+    {"web.second_factor_setup", "web.logout", "web.language", "web.login", "static"}
+)
+
+
+def _refuse(
+    error: NotAuthenticated | Forbidden | BadRequest, principal: Principal | None, reason: str
+) -> NoReturn:
+    """Write the refusal to the audit log, committed now (the request itself fails), then raise it."""
+    db = get_session()
+    db.rollback()
+    record_event(
+        db,
+        "access.refused",
+        actor=principal.username if principal else "anonymous",
+        via=principal.via if principal else ("token" if "Authorization" in request.headers else "session"),
+        role=principal.role if principal else None,
+        remote_addr=client_address(),
+        subject={"method": request.method, "endpoint": request.endpoint, "path": request.path},
+        outcome={"status": error.status, "reason": reason},
+    )
+    db.commit()
+    raise error
+
+
+def _count_request(principal: Principal | None) -> None:
+    settings = current_app.extensions["watchlist.settings"]
+    limits = limits_for(
+        principal.user_id if principal else None,
+        client_address(),
+        settings.rate_limits_per_user,
+        settings.rate_limits_per_address,
+    )
+    db = get_session()
+    verdict = count_request(db, limits, settings.rate_limits_window_seconds, time.time())
+    # committed at once: the counters are shared, and must not stay locked while the request runs
+    db.commit()
+    if not verdict.allowed:
+        g.retry_after = verdict.retry_after
+        raise TooManyRequests(f"too many requests; try again in {verdict.retry_after} s")
+
+
 def _enforce() -> Response | None:
     endpoint = request.endpoint
     if endpoint is None:
@@ -179,22 +258,40 @@ def _enforce() -> Response | None:
         return None
     policy = policy_of(current_app, endpoint)
     if policy is None:
-        raise Forbidden("this endpoint declares no access policy")
+        _refuse(Forbidden("this endpoint declares no access policy"), None, "no policy")
     if _token_in_url():
-        raise NotAuthenticated("tokens are never accepted in a URL; use the Authorization header")
+        _refuse(
+            NotAuthenticated("tokens are never accepted in a URL; use the Authorization header"),
+            None,
+            "token in URL",
+        )
     header = request.headers.get("Authorization")
-    principal = _from_token(header) if header else _from_session()
+    try:
+        principal = _from_token(header) if header else _from_session()
+    except NotAuthenticated as error:
+        _refuse(error, None, "bad token")
     g.principal = principal
+    if endpoint not in _UNCOUNTED:
+        _count_request(principal)
     if policy != PUBLIC:
         if principal is None:
             if is_api_request():
-                raise NotAuthenticated("authentication required")
+                _refuse(NotAuthenticated("authentication required"), None, "anonymous")
+            if g.get("session_expired"):
+                flash("login.expired")
             return _login_redirect()
         if principal.role not in policy:
-            raise Forbidden(f"the role {principal.role.value} may not do this")
+            _refuse(Forbidden(f"the role {principal.role.value} may not do this"), principal, "role")
+    if principal is not None and principal.needs_second_factor and endpoint not in _SECOND_FACTOR_SETUP:
+        if is_api_request():
+            _refuse(Forbidden("set up the second factor in the pages first"), principal, "second factor")
+        return redirect(url_for("web.second_factor_setup"))
     # a bearer token is never sent by a browser on its own, so only cookie-borne requests need the check
     if header is None and request.method not in _SAFE_METHODS:
-        _check_csrf()
+        try:
+            _check_csrf()
+        except BadRequest as error:
+            _refuse(error, principal, "csrf")
     return None
 
 
@@ -206,6 +303,7 @@ def _challenge(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["watchlist.login_policy"] = LoginPolicy.from_settings(app.extensions["watchlist.settings"])
     app.before_request(_enforce)
     app.after_request(_challenge)
     app.jinja_env.globals["csrf_token"] = csrf_token

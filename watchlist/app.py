@@ -8,7 +8,7 @@ import time
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
-from watchlist import access, audit, screening
+from watchlist import access, audit, hardening, screening
 from watchlist.db import Database, make_engine
 from watchlist.settings import Settings, load_settings
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     db = db or Database(make_engine(settings.database_url))
     db.init_app(app)
+    hardening.init_app(app, settings)
     access.init_app(app)
     audit.init_app(app)
     screening.init_app(app, db.sessionmaker, settings)

@@ -78,6 +78,11 @@ class Conflict(WatchlistError):
     code = "conflict"
 
 
+class TooManyRequests(WatchlistError):
+    status = 429
+    code = "too_many_requests"
+
+
 class Unavailable(WatchlistError):
     status = 503
     code = "unavailable"

@@ -7,6 +7,7 @@ Settings are read once, in `create_app` or a CLI command, never at import time.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -69,6 +70,18 @@ class Settings:
     audit_retention_change_days: int = 3653
     audit_retention_access_days: int = 1096
     audit_retention_operation_days: int = 3653
+    # a login session ends after this long without a request, and after this long whatever happens
+    sessions_idle_minutes: int = 30
+    sessions_absolute_hours: int = 12
+    # this many failed logins in a row lock an account for lockout_minutes
+    logins_max_failures: int = 5
+    logins_lockout_minutes: int = 10
+    # requests allowed per caller in one window, shared by all workers; 0 turns a limit off
+    rate_limits_window_seconds: int = 60
+    rate_limits_per_user: int = 1200
+    rate_limits_per_address: int = 2400
+    # addresses or networks (comma-separated) of the reverse proxies whose X-Forwarded-For is believed
+    proxy_trusted: str = ""
 
     def __post_init__(self) -> None:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -89,6 +102,30 @@ class Settings:
             raise ConfigError("delivery: need 0 < backoff_base_seconds <= backoff_max_seconds")
         if self.delivery_retry_hours <= 0 or self.delivery_claim_seconds <= 0:
             raise ConfigError("delivery: retry_hours and claim_seconds must be positive")
+        for name in (
+            "sessions_idle_minutes",
+            "sessions_absolute_hours",
+            "logins_max_failures",
+            "logins_lockout_minutes",
+            "rate_limits_window_seconds",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}: must be at least 1")
+        if self.rate_limits_per_user < 0 or self.rate_limits_per_address < 0:
+            raise ConfigError("rate_limits: per_user and per_address must be 0 (off) or more")
+        self.trusted_proxies  # noqa: B018  (an address that does not parse stops the start)
+
+    @property
+    def trusted_proxies(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of `proxy_trusted`."""
+        try:
+            return tuple(
+                ipaddress.ip_network(part.strip(), strict=False)
+                for part in self.proxy_trusted.split(",")
+                if part.strip()
+            )
+        except ValueError as error:
+            raise ConfigError(f"proxy_trusted: {error}") from error
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from watchlist.audit import audit
 from watchlist.db import utcnow
 from watchlist.exc import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from watchlist.models import ApiToken, Role, User
+from watchlist.models import ApiToken, LoginSession, Role, User
 
 # argon2id, memory-hard; the library's defaults follow RFC 9106's second recommended profile
 _hasher = PasswordHasher()
@@ -43,6 +43,11 @@ def token_role_allowed(user_role: Role, token_role: Role) -> bool:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def dummy_password_check(password: str) -> None:
+    """Spend the time of a password check, so a missing or locked user cannot be told by timing."""
+    _hasher.hash(password)
 
 
 def check_password(user: User, password: str) -> bool:
@@ -120,22 +125,37 @@ def list_users(session: Session) -> Sequence[User]:
 
 
 def disable_user(session: Session, username: str) -> User:
-    """Disable a user: his login sessions and API tokens stop working at their next request."""
+    """Disable a user: every login session of his ends now; his API tokens stop working."""
     user = get_user_by_name(session, username)
     user.is_active = False
     session.flush()
     audit(session, "user.disabled", subject={"user": user.username})
+    end_user_sessions(session, user.id, "disabled")
     return user
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Give `user` a new password."""
+    """Give `user` a new password; every login session of his ends (one opened with the old one is not
+    to be trusted)."""
     errors = _check_password_rules(password)
     if errors:
         raise ValidationFailed("invalid password", errors)
     user.password_hash = hash_password(password)
     session.flush()
     audit(session, "user.changed", subject={"user": user.username}, outcome={"fields": ["password"]})
+    end_user_sessions(session, user.id, "password")
+
+
+def end_user_sessions(session: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
+    """End every open login session of a user, in every worker (they read the table on each request);
+    returns how many were open."""
+    sessions = cast(Table, LoginSession.__table__)
+    result = session.execute(
+        update(sessions)
+        .where(sessions.c.user_id == user_id, sessions.c.ended_at.is_(None))
+        .values(ended_at=now or utcnow(), end_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _token_hash(token: str) -> str:

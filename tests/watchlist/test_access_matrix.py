@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from tests.login_sessions import log_in
 from watchlist.access import (
     PUBLIC,
     SESSION_CSRF_TOKEN,
-    SESSION_USER_ID,
     allow,
     is_api_request,
     policy_of,
@@ -104,10 +104,10 @@ def _request(
         _row, token = create_token(session, user)
         session.commit()
         headers["Authorization"] = f"Bearer {token}"
+    if user is not None and not api:
+        log_in(client, user)
     with client.session_transaction() as cookie:
         cookie[SESSION_CSRF_TOKEN] = CSRF
-        if user is not None and not api:
-            cookie[SESSION_USER_ID] = user.id
     if api:
         response = client.open(url, method=method, headers=headers, json={})
     else:

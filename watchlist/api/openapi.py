@@ -60,6 +60,7 @@ UNAUTHENTICATED = {
 COMMON_ERRORS = {
     "401": UNAUTHENTICATED,
     "403": _error("The token's role may not make this call."),
+    "429": _error("Too many requests from this user or address; wait `Retry-After` seconds."),
     "503": UNAVAILABLE,
 }
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import click
 from sqlalchemy.orm import Session
 
+from watchlist import second_factor
 from watchlist.cli import CliState, main, pass_state
 from watchlist.db import session_scope, utcnow
 from watchlist.delivery.subscriptions import set_email
@@ -18,11 +19,13 @@ from watchlist.users import (
     create_token,
     create_user,
     disable_user,
+    end_user_sessions,
     ensure_demo_users,
     get_user_by_name,
     list_tokens,
     list_users,
     revoke_token,
+    set_password,
     token_state,
 )
 
@@ -99,10 +102,55 @@ def users_list(state: CliState) -> None:
 @click.argument("username")
 @pass_state
 def users_disable(state: CliState, username: str) -> None:
-    """Disable a user: his sessions and tokens stop working at their next request."""
+    """Disable a user: his login sessions end now, his tokens stop working."""
     with session_scope(state.sessionmaker) as session:
         disable_user(session, username)
     click.echo(f"disabled user {username}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@pass_state
+def users_set_password(state: CliState, username: str, password_stdin: bool) -> None:
+    """Give a user a new password; every login session of his ends."""
+    password = _read_password(password_stdin, False)
+    assert password is not None
+    with session_scope(state.sessionmaker) as session:
+        set_password(session, get_user_by_name(session, username), password)
+    click.echo(f"new password for {username}; his sessions have ended")
+
+
+@users.command("logout")
+@click.argument("username")
+@pass_state
+def users_logout(state: CliState, username: str) -> None:
+    """End every login session of a user now (a lost laptop, a suspicion)."""
+    with session_scope(state.sessionmaker) as session:
+        ended = end_user_sessions(session, get_user_by_name(session, username).id, "admin")
+    click.echo(f"ended {ended} session(s) of {username}")
+
+
+@users.command("reset-totp")
+@click.argument("username")
+@pass_state
+def users_reset_totp(state: CliState, username: str) -> None:
+    """Take away a user's second factor (a lost phone); he sets it up again at his next login."""
+    with session_scope(state.sessionmaker) as session:
+        second_factor.reset(session, get_user_by_name(session, username))
+    click.echo(f"second factor of {username} reset; his sessions have ended")
+
+
+@users.command("require-totp")
+@click.argument("role", type=ROLE_CHOICE)
+@click.option("--off", is_flag=True, help="Stop requiring it.")
+@pass_state
+def users_require_totp(state: CliState, role: str, off: bool) -> None:
+    """Require a second factor of every user of ROLE (he is sent to set it up at his next request)."""
+    with session_scope(state.sessionmaker) as session:
+        second_factor.require_for_role(session, role, not off)
+        required = ", ".join(r.value for r in second_factor.required_roles(session)) or "none"
+    click.echo(f"roles that must use a second factor: {required}")
 
 
 @main.group()

@@ -32,6 +32,7 @@ from watchlist.models.persons import (
     WatchlistRevision,
 )
 from watchlist.models.runs import Run, RunKind, RunStatus
+from watchlist.models.sessions import LoginSession, RateLimitCounter, RecoveryCode, RolePolicy
 from watchlist.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -56,14 +57,18 @@ __all__ = [
     "ListScreeningRow",
     "ListState",
     "MessageStatus",
+    "LoginSession",
     "NameKind",
     "OutboxMessage",
     "PersonChange",
     "PersonName",
     "PersonStatus",
     "QuarantinedRow",
+    "RateLimitCounter",
     "ReceivedRecord",
+    "RecoveryCode",
     "Role",
+    "RolePolicy",
     "RowState",
     "Run",
     "RunKind",

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
 
     i18n.init_app(app)
     navigation.init_app(app)
+    account.init_app(app)
     persons.init_app(app)
     screening.init_app(app)
     admin.init_app(app)

@@ -13,7 +13,7 @@ from watchlist.access import is_api_request
 from watchlist.exc import WatchlistError
 
 # statuses with a message of their own in the catalogue; any other gets `error.other`
-_EXPLAINED = {400, 403, 404, 405, 413, 422, 500, 503}
+_EXPLAINED = {400, 403, 404, 405, 413, 422, 429, 500, 503}
 
 Handler = Callable[[Any], Any]
 

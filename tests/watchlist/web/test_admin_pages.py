@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.runs import run_matching
+from tests.login_sessions import log_in
 from tests.watchlist.web.test_persons_pages import page_text
-from watchlist.access import SESSION_USER_ID
 from watchlist.db import session_scope, utcnow
 from watchlist.incoming import nightly_figures, receive_delivery
 from watchlist.models import Delivery, Role, User
@@ -22,8 +22,8 @@ from watchlist.settings import Settings
 
 
 def sign_in(client: FlaskClient, user: User, language: str | None = None) -> None:
+    log_in(client, user)
     with client.session_transaction() as cookie:
-        cookie[SESSION_USER_ID] = user.id
         if language:
             cookie["lang"] = language
 

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from watchlist.access import SESSION_CSRF_TOKEN, SESSION_USER_ID
+from tests.login_sessions import log_in
+from watchlist.access import SESSION_CSRF_TOKEN
 from watchlist.exc import FieldError, ValidationFailed
 from watchlist.models import AuditEvent, ConvictedPerson, NameKind, PersonStatus, Role, User
 from watchlist.persons import (
@@ -44,8 +45,8 @@ def sign_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[...
 
     def sign(role: Role, username: str | None = None, language: str | None = None) -> User:
         user = make_user(role, username=username)
+        log_in(client, user)
         with client.session_transaction() as cookie:
-            cookie[SESSION_USER_ID] = user.id
             cookie[SESSION_CSRF_TOKEN] = CSRF
             if language is not None:
                 cookie["lang"] = language
