@@ -230,6 +230,7 @@ def _refuse(
         outcome={"status": error.status, "reason": reason},
     )
     db.commit()
+    g.refusal_audited = True  # the audit log's catch-all for 401/403 (watchlist.audit) writes no second row
     raise error
 
 

@@ -204,7 +204,8 @@ def _raise(
     screened: Mapping[str, Any] | None,
 ) -> Raised:
     person = _load_person(session, person_id)
-    record = session.get(ReceivedRecord, record_id) if record_id is not None else None
+    # read afresh: a re-delivery updates stored records with Core statements the identity map never sees
+    record = session.get(ReceivedRecord, record_id, populate_existing=True) if record_id is not None else None
     if record_id is not None and record is None:
         raise NotFound(f"no incoming record {record_id}")
     if record is not None:

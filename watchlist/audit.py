@@ -260,7 +260,9 @@ def write_event(
 ) -> int:
     """As `record_event`, for the hot path of screening, which needs no ORM object back; the row's id
     (an alert raised by the screening points at it). A failed write raises here, before any answer."""
-    event_id = _append(session, _values(action, actor, via, role, remote_addr, subject, outcome), returning=True)
+    event_id = _append(
+        session, _values(action, actor, via, role, remote_addr, subject, outcome), returning=True
+    )
     assert event_id is not None  # asked for
     return event_id
 
@@ -327,6 +329,9 @@ def audit(
 def _record_refusal(response: Response) -> Response:
     # a 401 or 403: whatever the view had begun is rolled back, and the refusal itself is kept
     if response.status_code not in (401, 403) or (request.endpoint or "").endswith("login"):
+        return response
+    if g.get("refusal_audited"):
+        # the access layer wrote this refusal already, with its reason
         return response
     session = get_session()
     session.rollback()

@@ -41,7 +41,14 @@ def test_jobs_have_stable_ids_and_a_missed_night_is_caught_up_once(
 ) -> None:
     config = load_sources(sources_file(tmp_path, tmp_path))
     specs = job_specs(session_factory, settings, config)
-    assert [spec.id for spec in specs] == ["fetch:border", "match", "retro", "runs:sweep", "audit-seal", "audit-prune"]
+    assert [spec.id for spec in specs] == [
+        "fetch:border",
+        "match",
+        "retro",
+        "runs:sweep",
+        "audit-seal",
+        "audit-prune",
+    ]
     trigger = specs[0].trigger
     morning = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     assert missed(trigger, morning - timedelta(hours=7), morning)  # 01:00, before the 02:15 run

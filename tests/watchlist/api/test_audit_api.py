@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchlist.access import SESSION_USER_ID
+from tests.login_sessions import log_in
 from watchlist.audit import record_event
 from watchlist.db import utcnow
 from watchlist.models import AuditEvent, Role, User
@@ -132,8 +132,7 @@ def test_the_page_shows_filtered_rows_and_links_the_export(
 ) -> None:
     seed(session)
     auditor = make_user(Role.AUDITOR, username="halyna")
-    with client.session_transaction() as cookie:
-        cookie[SESSION_USER_ID] = auditor.id
+    log_in(client, auditor)
     page = client.get("/audit", query_string={"who": "petro"})
     assert page.status_code == 200
     text = page.get_data(as_text=True)

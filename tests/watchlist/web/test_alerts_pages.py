@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
 from jobs.runs import run_matching
-from watchlist.access import SESSION_CSRF_TOKEN, SESSION_USER_ID
+from tests.login_sessions import log_in
+from watchlist.access import SESSION_CSRF_TOKEN
 from watchlist.db import session_scope
 from watchlist.incoming import receive_delivery
 from watchlist.models import Alert, AlertStatus, AuditEvent, ConvictedPerson, PersonStatus, Role, User
@@ -29,8 +30,8 @@ CSRF = "alerts-pages-csrf-token"
 def sign_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
     def sign(role: Role, username: str | None = None, language: str | None = None) -> User:
         user = make_user(role, username=username)
+        log_in(client, user)
         with client.session_transaction() as cookie:
-            cookie[SESSION_USER_ID] = user.id
             cookie[SESSION_CSRF_TOKEN] = CSRF
             if language is not None:
                 cookie["lang"] = language

@@ -10,9 +10,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tests.login_sessions import log_in
 from tests.watchlist.delivery.factories import alert_with_outbox
 from tests.watchlist.web.test_persons_pages import field_error, page_text
-from watchlist.access import SESSION_CSRF_TOKEN, SESSION_USER_ID
+from watchlist.access import SESSION_CSRF_TOKEN
 from watchlist.db import utcnow
 from watchlist.delivery.endpoints import add_endpoint
 from watchlist.delivery.signing import new_secret
@@ -22,8 +23,8 @@ CSRF = "delivery-pages-csrf-token"
 
 
 def sign_in(client: FlaskClient, user: User, language: str = "en") -> None:
+    log_in(client, user)
     with client.session_transaction() as cookie:
-        cookie[SESSION_USER_ID] = user.id
         cookie[SESSION_CSRF_TOKEN] = CSRF
         cookie["lang"] = language
 
