@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 @dataclass
@@ -92,8 +92,20 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
-def start_smtp() -> tuple[Controller, Mailbox]:
+def start_smtp(login: tuple[str, str] | None = None) -> tuple[Controller, Mailbox]:
+    """An SMTP server on 127.0.0.1; with `login` it offers AUTH and accepts only that user and password."""
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    options: dict[str, Any] = {}
+    if login is not None:
+
+        def authenticate(
+            server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+        ) -> AuthResult:
+            given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+            return AuthResult(success=given == login, handled=False)
+
+        # AUTH in plain text, on the loopback only (requiring it without TLS makes aiosmtpd warn)
+        options = {"auth_require_tls": False, "authenticator": authenticate}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     return controller, mailbox

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from tests.watchlist.delivery.receivers import Mailbox, WebhookReceiver
+from tests.watchlist.delivery.receivers import Mailbox, WebhookReceiver, start_smtp
 from watchlist.cli import CliState, main
 from watchlist.db import utcnow
 from watchlist.delivery.endpoints import add_endpoint
@@ -247,3 +247,37 @@ def test_a_disabled_officer_is_not_emailed(
     assert _worker(session_factory, delivery_settings, Clock()).run_once() == 0
     assert smtp[1].messages == []
     assert _statuses(session) == [MessageStatus.CANCELLED]
+
+
+def test_the_smtp_login_comes_from_the_settings_and_a_refused_one_is_retried(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    delivery_settings: Settings,
+    make_user: Callable[..., User],
+    make_alert: Callable[..., int],
+) -> None:
+    controller, mailbox = start_smtp(login=("watchlist", "smtp password from the environment"))
+    try:
+        officer = make_user(Role.OFFICER)
+        set_email(session, officer, "olena@prosecutor.example")
+        add_subscription(session, officer)
+        session.commit()
+        make_alert()
+        clock = Clock()
+        settings = dataclasses.replace(
+            delivery_settings, smtp_port=controller.port, smtp_user="watchlist", smtp_password="wrong"
+        )
+        _worker(session_factory, settings, clock).run_once()
+        message = session.scalars(select(OutboxMessage)).one()
+        assert message.status is MessageStatus.PENDING and message.last_error == "SMTPAuthenticationError"
+        assert mailbox.messages == []
+        clock.advance(hours=1)
+        settings = dataclasses.replace(settings, smtp_password="smtp password from the environment")
+        _worker(session_factory, settings, clock).run_once()
+        session.expire_all()
+        assert session.scalars(select(OutboxMessage)).one().status is MessageStatus.DELIVERED
+        assert [recipients for _sender, recipients, _raw in mailbox.messages] == [
+            ["olena@prosecutor.example"]
+        ]
+    finally:
+        controller.stop()
