@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from watchlist.db import utcnow
+from watchlist.delivery import enqueue_alert
 from watchlist.exc import Conflict, FieldError, NotFound, ValidationFailed
 from watchlist.models import (
     Alert,
@@ -225,6 +226,7 @@ def _raise(
     if existing is not None:
         if existing.status is AlertStatus.DISMISSED and existing.fingerprint != print_:
             _reopen(session, existing, person, print_, score, decision, explanation, SYSTEM_ACTOR)
+            _notify(session, existing, record)
             return Raised(existing, "reopened")
         return Raised(existing, "existing")
     if record is not None:
@@ -304,7 +306,22 @@ def _raise(
             ).one(),
             "existing",
         )
+    _notify(session, alert, record)
     return Raised(alert, "raised")
+
+
+def _notify(session: Session, alert: Alert, record: ReceivedRecord | None) -> None:
+    """Queue the alert's e-mails and webhooks in the alert's own transaction (the outbox): written with
+    the alert or not at all. A sighting of an open alert notifies no one again; a reopened alert does."""
+    attributes = record.attributes if record is not None else {}
+    region = attributes.get("region") if isinstance(attributes, dict) else None
+    enqueue_alert(
+        session,
+        alert.id,
+        severity=alert.severity.value,
+        source_kind=alert.source_kind,
+        region=str(region) if region else None,
+    )
 
 
 def raise_alert(

@@ -23,7 +23,6 @@ from tests.watchlist.delivery.receivers import WebhookReceiver
 from watchlist import migrations
 from watchlist.alerts import raise_alert
 from watchlist.db import make_engine, session_scope
-from watchlist.delivery import enqueue_alert
 from watchlist.delivery.endpoints import add_endpoint
 from watchlist.delivery.signing import new_secret
 from watchlist.incoming import receive_delivery
@@ -100,11 +99,12 @@ def test_killed_mid_send_and_restarted_it_delivers_the_rest_with_the_same_ids(
             )
             record_id = session.scalars(select(ReceivedRecord.id).order_by(ReceivedRecord.id.desc())).first()
             assert record_id is not None
+            # raising the alert queues its webhook in the same transaction
             alert, _ = raise_alert(
                 session, person_id=person.id, record_id=record_id, score=0.9, decision="alert", explanation={}
             )
-            session.flush()
-            assert enqueue_alert(session, alert.id, severity="high", source_kind="pow", region=None) == 1
+            queued = session.scalars(select(OutboxMessage).where(OutboxMessage.alert_id == alert.id)).all()
+            assert len(queued) == 1
             alert_ids.append(alert.id)
 
     log = tmp_path / "deliver.log"

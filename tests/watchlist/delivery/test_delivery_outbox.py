@@ -105,3 +105,31 @@ def test_subscription_rules(session: Session, make_user: Callable[..., User]) ->
         remove_subscription(session, mine.id, other)
     remove_subscription(session, mine.id, make_user(Role.ADMIN))
     assert list_subscriptions(session, officer) == []
+
+
+def test_a_raised_alert_is_queued_for_its_subscribers_and_a_later_sighting_is_not(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    from watchlist.alerts import raise_alerts_for
+    from watchlist.incoming import receive_delivery
+    from watchlist.models import Alert, ReceivedRecord
+    from watchlist.persons import add_person, require_person
+
+    anna = _officer(make_user, session, "anna@prosecutor.example")
+    add_subscription(session, anna, source_kind="pow")
+    person = add_person(session, require_person({"external_id": "W-1", "full_name": "Гнилицький Олег"}), "t")
+    hit = {"person_id": person.id, "score": 0.95, "decision": "alert", "explanation": {}}
+
+    def deliver(content: bytes, record_id: str) -> int:
+        row = {"record_id": record_id, "full_name": "GNILITSKII OLEG"}
+        receive_delivery(session, "pow", "pow.csv", content, [(2, row)])
+        return session.scalars(select(ReceivedRecord.id).where(ReceivedRecord.record_id == record_id)).one()
+
+    raise_alerts_for(session, deliver(b"monday", "P1"), [hit], source_kind="pow")
+    alert = session.scalars(select(Alert)).one()
+    [row] = session.scalars(select(OutboxMessage)).all()
+    assert (row.alert_id, row.channel, row.email) == (alert.id, Channel.EMAIL, "anna@prosecutor.example")
+    # the same person in the next day's list: a sighting of the open alert, no second message
+    raise_alerts_for(session, deliver(b"tuesday", "P2"), [hit], source_kind="pow")
+    assert session.scalars(select(Alert)).one().id == alert.id
+    assert len(session.scalars(select(OutboxMessage)).all()) == 1
