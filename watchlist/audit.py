@@ -56,7 +56,9 @@ EVENT_CLASSES: dict[str, EventClass] = {
     "person_export": "consultation",
     "alert_view": "consultation",
     "alert_export": "consultation",
-    "alert_delivered": "consultation",
+    # a disclosure to a recipient outside the service: an officer's mailbox, a receiving system
+    "alert_emailed": "consultation",
+    "alert_webhook_delivered": "consultation",
     "audit.search": "consultation",
     "audit.export": "consultation",
     "person.created": "change",
