@@ -20,6 +20,7 @@ from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from watchlist.audit import audit
 from watchlist.db import utcnow
 from watchlist.delivery import enqueue_alert
 from watchlist.exc import Conflict, FieldError, NotFound, ValidationFailed
@@ -102,6 +103,23 @@ def _event(
         actor=actor[:128], action=action, changes=dict(changes or {}), comment=comment, occurred_at=utcnow()
     )
     alert.events.append(event)
+    return event
+
+
+def _triage_event(
+    session: Session,
+    alert: Alert,
+    actor: str,
+    action: str,
+    changes: Mapping[str, list[Any]] | None = None,
+    comment: str | None = None,
+) -> AlertEvent:
+    """An officer's step on an alert: in the alert's history and, as a change, in the audit log (the
+    comment stays in the history only)."""
+    event = _event(alert, actor, action, changes, comment)
+    audit(
+        session, "alert.decided", subject={"alert_id": alert.id}, outcome={"action": action, **event.changes}
+    )
     return event
 
 
@@ -482,7 +500,13 @@ def _move(alert: Alert, to: AlertStatus, allowed_from: Collection[AlertStatus]) 
 def acknowledge_alert(session: Session, alert: Alert, actor: str) -> Alert:
     """An officer takes a new alert up: new → acknowledged."""
     _move(alert, AlertStatus.ACKNOWLEDGED, (AlertStatus.NEW,))
-    _event(alert, actor, "acknowledged", {"status": [alert.status.value, AlertStatus.ACKNOWLEDGED.value]})
+    _triage_event(
+        session,
+        alert,
+        actor,
+        "acknowledged",
+        {"status": [alert.status.value, AlertStatus.ACKNOWLEDGED.value]},
+    )
     alert.status = AlertStatus.ACKNOWLEDGED
     alert.updated_at = utcnow()
     session.flush()
@@ -502,7 +526,7 @@ def assign_alert(session: Session, alert: Alert, assignee: Any, actor: str) -> A
         raise Conflict(f"alert {alert.id} is {alert.status.value}; only an open alert can be assigned")
     before = _username(session, alert.assigned_to_id)
     if before != user.username:
-        _event(alert, actor, "assigned", {"assigned_to": [before, user.username]})
+        _triage_event(session, alert, actor, "assigned", {"assigned_to": [before, user.username]})
         alert.assigned_to_id = user.id
         alert.updated_at = utcnow()
     session.flush()
@@ -512,7 +536,7 @@ def assign_alert(session: Session, alert: Alert, assignee: Any, actor: str) -> A
 def comment_alert(session: Session, alert: Alert, comment: Any, actor: str) -> Alert:
     """Add a comment to an alert's history, whatever its status."""
     text = _comment_text(comment, required=True)
-    _event(alert, actor, "commented", comment=text)
+    _triage_event(session, alert, actor, "commented", comment=text)
     alert.updated_at = utcnow()
     session.flush()
     return alert
@@ -541,7 +565,8 @@ def confirm_alert(
     update_person(
         session, person, dataclasses.replace(person_input(person), status=PersonStatus(person_status)), actor
     )
-    _event(
+    _triage_event(
+        session,
         alert,
         actor,
         "confirmed",
@@ -571,7 +596,8 @@ def dismiss_alert(session: Session, alert: Alert, reason: Any, comment: Any, act
     if errors:
         raise ValidationFailed("invalid dismissal", errors)
     _move(alert, AlertStatus.DISMISSED, OPEN_STATUSES)
-    _event(
+    _triage_event(
+        session,
         alert,
         actor,
         "dismissed",

@@ -281,3 +281,22 @@ def test_a_dismissal_keeps_the_pair_as_the_officer_saw_it(session: Session, pers
     dismiss_alert(session, alert, "different_person", "not him", "olena")
     assert alert_on(session, person, record) == (alert, False)
     assert alert.status is AlertStatus.DISMISSED
+
+
+def test_an_officers_steps_on_an_alert_are_audited_as_changes(
+    session: Session, person: ConvictedPerson, make_user: Callable[..., User]
+) -> None:
+    make_user(Role.OFFICER, username="olena")
+    [record] = deliver(session, "pow", b"1", {"record_id": "P1", "full_name": "GNILITSKII OLEG"})
+    alert, _ = alert_on(session, person, record)
+    before = session.scalar(select(func.max(AuditEvent.id))) or 0
+    acknowledge_alert(session, alert, "officer1")
+    assign_alert(session, alert, "olena", "officer1")
+    dismiss_alert(session, alert, "different_person", "other father", "officer1")
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
+    assert [(row.action, row.subject, row.outcome["action"]) for row in rows] == [
+        ("alert.decided", {"alert_id": alert.id}, "acknowledged"),
+        ("alert.decided", {"alert_id": alert.id}, "assigned"),
+        ("alert.decided", {"alert_id": alert.id}, "dismissed"),
+    ]
+    assert "other father" not in str([row.outcome for row in rows])
