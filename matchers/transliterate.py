@@ -159,11 +159,10 @@ _LOOSE_REPLACEMENT = {
 @lru_cache(maxsize=50_000)
 def loose_skeleton(word_skeleton: str) -> str:
     """Return a coarser form of a skeleton that merges letters spellings confuse (ч/х/ш, ц/к, о/а)."""
-    # яканне before the other merges, so that ж read as й ("zha" -> "ia") is not taken for я
-    loose = _BELARUSIAN_TS.sub("t", word_skeleton).replace("ia", "e")
+    loose = _BELARUSIAN_TS.sub("t", word_skeleton)
     loose = _squeeze(_LOOSE.sub(lambda match: _LOOSE_REPLACEMENT[match.group()], loose))
     # ж read as й (French "Ryjenkov") can make a new "ie"
-    return _squeeze(loose.replace("ie", "e"))
+    return _squeeze(loose.replace("ie", "e").replace("ia", "e"))
 
 
 # Latin spellings that one system reads one way and another system the other way; the skeleton takes the
