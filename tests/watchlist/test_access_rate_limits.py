@@ -122,8 +122,9 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_two_gunicorn_workers_share_one_limit(tmp_path: Path) -> None:
-    """gunicorn with the production settings and 2 workers; 40 requests of one user spread over both
-    workers: exactly the limit (20) pass, whichever worker answers."""
+    """gunicorn with the production settings and 2 workers; requests of one user on new connections, at
+    least 40 and until both workers have answered some: exactly the limit (20) pass, whichever worker
+    answers."""
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     engine = make_engine(url)
     migrations.upgrade(engine)

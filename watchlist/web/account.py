@@ -157,10 +157,6 @@ def language() -> Response:
 
 ACCOUNT_MESSAGES = {
     "uk": {
-        "login.refused": (
-            "Неправильне ім'я користувача або пароль. Після п'яти невдалих спроб поспіль вхід "
-            "блокується на 10 хвилин."
-        ),
         "error.429": "Забагато запитів; зачекайте хвилину й спробуйте знову.",
         "login.expired": "Сеанс завершився через неактивність або за часом; увійдіть знову.",
         "login.second_factor.title": "Другий фактор",
@@ -184,10 +180,6 @@ ACCOUNT_MESSAGES = {
         ),
     },
     "en": {
-        "login.refused": (
-            "Wrong user name or password. After five failed attempts in a row, logging in is blocked "
-            "for 10 minutes."
-        ),
         "error.429": "Too many requests; wait a minute and try again.",
         "login.expired": "Your session ended after a period of inactivity or its time limit; sign in again.",
         "login.second_factor.title": "Second factor",
