@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from watchlist import access, screening
 from watchlist.db import Database, make_engine
+from watchlist.json_provider import OrjsonProvider
 from watchlist.settings import Settings, load_settings
 
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
