@@ -11,12 +11,14 @@ Flask-WTF's: the pages use no WTForms, and one check here covers page forms and 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -24,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from watchlist import i18n
 from watchlist.audit import record_event
-from watchlist.db import get_session
+from watchlist.db import get_session, utcnow
 from watchlist.exc import BadRequest, Forbidden, NotAuthenticated, TooManyRequests
 from watchlist.hardening import client_address
 from watchlist.logins import LoginPolicy, end_login_session, resume_login_session, start_login_session
@@ -147,17 +149,70 @@ def end_session(reason: str = "logout") -> None:
         session[SESSION_LANGUAGE] = language
 
 
+# how long a worker goes on accepting a token it has checked, without asking the database again: revoking
+# a token, or disabling or demoting its user, takes effect in every worker within this many seconds
+TOKEN_CACHE_SECONDS = 2.0
+# a bound on the tokens one worker remembers; past it the cache starts again empty
+TOKEN_CACHE_SIZE = 10_000
+
+
+class TokenCache:
+    """The tokens this worker accepted in the last TOKEN_CACHE_SECONDS, by their SHA-256.
+
+    Checking a token is a query on every API request, the largest cost of a screening after the matching
+    itself; an official's system sends many requests a second with one token. Only accepted tokens are
+    kept, never past their own expiry, so an unknown or refused token is asked of the database each time.
+    """
+
+    def __init__(self, seconds: float = TOKEN_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._accepted: dict[bytes, tuple[float, datetime, Principal]] = {}
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode("utf-8")).digest()
+
+    def get(self, token: str) -> Principal | None:
+        """The principal of `token` if it was accepted less than `seconds` ago and has not expired since."""
+        entry = self._accepted.get(self._key(token))
+        if entry is None:
+            return None
+        checked_at, expires_at, principal = entry
+        if self.clock() - checked_at >= self.seconds or utcnow() >= expires_at:
+            return None
+        return principal
+
+    def put(self, token: str, expires_at: datetime, principal: Principal) -> None:
+        if len(self._accepted) >= TOKEN_CACHE_SIZE:
+            self._accepted.clear()
+        self._accepted[self._key(token)] = (self.clock(), expires_at, principal)
+
+
+def token_cache(app: Flask) -> TokenCache:
+    """The app's cache of accepted tokens (one per process)."""
+    cache: TokenCache = app.extensions["watchlist.token_cache"]
+    return cache
+
+
 def _from_token(header: str) -> Principal | None:
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
-    caller = authenticate_bearer(get_session(), token.strip())
+    cache = token_cache(current_app)
+    cached = cache.get(token)
+    if cached is not None:
+        return cached
+    caller = authenticate_bearer(get_session(), token)
     if caller is None:
         raise NotAuthenticated("the API token is unknown, expired or revoked")
     if caller.touched:
         # at most once a minute per token: keep last_used_at even when the view itself commits nothing
         get_session().commit()
-    return Principal(caller.user_id, caller.username, caller.role, "token", caller.token_id)
+    principal = Principal(caller.user_id, caller.username, caller.role, "token", caller.token_id)
+    cache.put(token, caller.expires_at, principal)
+    return principal
 
 
 def _from_session() -> Principal | None:
@@ -305,6 +360,7 @@ def _challenge(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.extensions["watchlist.login_policy"] = LoginPolicy.from_settings(app.extensions["watchlist.settings"])
+    app.extensions["watchlist.token_cache"] = TokenCache()
     app.before_request(_enforce)
     app.after_request(_challenge)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -85,7 +85,10 @@ def make_engine(url: str, sqlite_begin: str = "IMMEDIATE", **kwargs: Any) -> Eng
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # a connection that died while in the pool (a database restart) is found before it is used; the web
+    # app turns this off (see create_app), the commands and the scheduler keep it
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
 
 
 class Database:

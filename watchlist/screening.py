@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import orjson
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -164,11 +164,11 @@ class WatchlistIndex:
             for match in result["matches"]:
                 packed = self.details.get(match["person_id"])
                 if packed is not None:
-                    match["person"] = json.loads(packed)
+                    match["person"] = orjson.loads(packed)
 
 
 def _packed_details(person: ConvictedPerson) -> bytes:
-    return json.dumps(person_details(person), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(person_details(person))
 
 
 # longer names are not names: refuse them before they reach the matcher

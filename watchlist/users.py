@@ -231,6 +231,7 @@ class TokenCaller:
     role: Role
     # whether this call wrote the token's last_used_at (the caller commits it)
     touched: bool
+    expires_at: datetime
 
 
 def authenticate_bearer(session: Session, token: str, now: datetime | None = None) -> TokenCaller | None:
@@ -273,7 +274,7 @@ def authenticate_bearer(session: Session, token: str, now: datetime | None = Non
             .where(or_(tokens.c.last_used_at.is_(None), tokens.c.last_used_at <= now - LAST_USED_RESOLUTION))
             .values(last_used_at=now)
         )
-    return TokenCaller(token_id, user_id, username, Role(token_role), touched)
+    return TokenCaller(token_id, user_id, username, Role(token_role), touched, expires_at)
 
 
 def token_state(row: ApiToken, now: datetime | None = None) -> str:

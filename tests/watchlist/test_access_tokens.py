@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from watchlist.access import allow
+from watchlist.access import TOKEN_CACHE_SECONDS, allow, token_cache
 from watchlist.db import utcnow
 from watchlist.models import Role, User
 from watchlist.users import authenticate_bearer, create_token, disable_user, revoke_token
@@ -87,17 +88,73 @@ def test_a_token_acts_with_its_own_role_not_its_users(
     assert client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {full}"}).status_code == 200
 
 
+class _Clock:
+    """A monotonic clock the test moves by hand, for the worker's cache of accepted tokens."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _manual_clock(app: Flask) -> _Clock:
+    clock = _Clock()
+    token_cache(app).clock = clock
+    return clock
+
+
 def test_a_token_stronger_than_its_demoted_user_is_refused(
     app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
 ) -> None:
     _route(app)
+    clock = _manual_clock(app)
     admin = make_user(Role.ADMIN)
     _row, token = create_token(session, admin)
     session.commit()
     assert client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     admin.role = Role.SCREENER
     session.commit()
+    clock.now += TOKEN_CACHE_SECONDS
     assert client.get("/api/v1/editors-only", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_revoked_token_stops_working_within_the_token_cache_seconds(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    clock = _manual_clock(app)
+    row, token = create_token(session, make_user(Role.EDITOR, username="soon-revoked"))
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 200
+    revoke_token(session, row.id)
+    disable_user(session, "soon-revoked")
+    session.commit()
+    # the worker checked this token a moment ago and takes its word for it until the cache time is up
+    clock.now += TOKEN_CACHE_SECONDS / 2
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 200
+    clock.now += TOKEN_CACHE_SECONDS / 2
+    response = client.get("/api/v1/editors-only", headers=headers)
+    assert response.status_code == 401
+    assert response.json is not None and response.json["error"]["code"] == "not_authenticated"
+    # and a refused token is never remembered: it is refused at once, every time
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 401
+
+
+def test_an_accepted_token_is_not_taken_past_its_own_expiry(
+    app: Flask, client: FlaskClient, session: Session, make_user: Callable[..., User]
+) -> None:
+    _route(app)
+    _manual_clock(app)
+    row, token = create_token(session, make_user(Role.EDITOR))
+    row.expires_at = utcnow() + timedelta(milliseconds=300)
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 200
+    time.sleep(0.4)
+    # the clock of the cache has not moved, but the token's own expiry has passed
+    assert client.get("/api/v1/editors-only", headers=headers).status_code == 401
 
 
 def test_a_bearer_token_needs_no_csrf_token(

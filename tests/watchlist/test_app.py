@@ -1,0 +1,73 @@
+"""The web app's database engine: a pooled connection that died answers 503 once, then the pool heals."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from watchlist import migrations
+from watchlist.app import create_app
+from watchlist.db import make_engine, session_scope
+from watchlist.models import AuditEvent, Role
+from watchlist.settings import Settings
+from watchlist.users import create_token, create_user
+
+
+@pytest.fixture
+def web_database(database_url: str) -> Iterator[str]:
+    """A PostgreSQL database of its own that the app commits to (the tests' database rolls back)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the web app pings no connection only on PostgreSQL")
+    url = make_url(database_url)
+    name = f"{url.database}_web"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_pool_heals(
+    settings: Settings, web_database: str
+) -> None:
+    engine = make_engine(web_database)
+    migrations.upgrade(engine)
+    with session_scope(sessionmaker(bind=engine, expire_on_commit=False)) as session:
+        _row, token = create_token(session, create_user(session, "checkpoint", Role.SCREENER))
+    app = create_app(dataclasses.replace(settings, database_url=web_database))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/screen", json={"name": "Ivan Petrenko"}, headers=headers).status_code == 200
+
+    # the database restarts: every connection the app's pool holds is cut
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+    response = client.post("/api/v1/screen", json={"name": "Ivan Petrenko"}, headers=headers)
+    # the audit row could not be written, so there is no answer, and the client is told to ask again
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.json is not None and response.json["error"]["code"] == "unavailable"
+    answered = client.post("/api/v1/screen", json={"name": "Ivan Petrenko"}, headers=headers)
+    assert answered.status_code == 200
+    assert answered.json is not None and answered.json["decision"] == "no_hit"
+    with engine.connect() as connection:
+        screenings = connection.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "screen")
+        )
+    assert screenings == 2
+    app.extensions["watchlist.db"].engine.dispose()
+    engine.dispose()
