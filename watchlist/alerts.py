@@ -32,6 +32,7 @@ from watchlist.models import (
     AlertSighting,
     AlertStatus,
     ConvictedPerson,
+    Delivery,
     DismissReason,
     PersonStatus,
     ReceivedRecord,
@@ -229,6 +230,11 @@ def _raise(
         raise NotFound(f"no incoming record {record_id}")
     if record is not None:
         origin, source = AlertOrigin.RECORD, record.source
+        if source_kind is None:
+            # the kind the source was declared with when it delivered the record (a run does not know it)
+            source_kind = session.scalar(
+                select(Delivery.source_kind).where(Delivery.id == record.first_delivery_id)
+            )
         print_ = fingerprint(person, record.name, record.birth_date)
         pair = Alert.record_id == record.id
     else:

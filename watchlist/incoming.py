@@ -257,6 +257,7 @@ def receive_delivery(
     content_type: str | None = None,
     max_shrink: float = DEFAULT_MAX_SHRINK,
     full: bool = True,
+    source_kind: str | None = None,
 ) -> DeliveryReport:
     """Store a delivery of a source and the records it carries, or quarantine it whole when it looks wrong.
 
@@ -265,6 +266,7 @@ def receive_delivery(
     taken as a stream, `WRITE_BATCH` at a time, so a million-row delivery is never held whole; `total`
     (the rows a first reading counted) is then needed to judge the delivery before anything is written.
     A `full` delivery is the whole list: the source's records it no longer carries are marked absent.
+    `source_kind` (pow / border / extradition) is kept with the delivery: alerts on its records carry it.
     Re-delivering the same bytes changes nothing. Flushes; the caller commits, so a failure part-way
     leaves the database as it was.
     """
@@ -290,6 +292,7 @@ def receive_delivery(
             )
     delivery = Delivery(
         source=source,
+        source_kind=source_kind,
         checksum=delivered.checksum,
         origin=origin[:1000],
         received_at=utcnow(),

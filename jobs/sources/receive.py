@@ -81,6 +81,7 @@ def _store(
             content_type=content_type,
             max_shrink=source.max_shrink,
             full=source.full_deliveries,
+            source_kind=source.kind,
         )
         if fetched is not None:
             state = source_state(session, source.name)

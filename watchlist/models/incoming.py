@@ -29,6 +29,8 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64), index=True)
+    # the source's kind (pow / border / extradition) as declared when it was received; alerts take it
+    source_kind: Mapped[str | None] = mapped_column(String(32))
     # sha256 of the delivered bytes, hex
     checksum: Mapped[str] = mapped_column(String(64))
     # the file name or URL it came from

@@ -406,3 +406,16 @@ def test_sources_check_reaches_every_source_and_names_what_is_wrong(
     assert "2 of 3 source(s) failed the check" in result.output
     # offline, only the file and the environment are checked
     assert fetch_invoke("sources", "check", "--offline").exit_code == 0
+
+
+def test_alerts_carry_the_kind_of_the_source_that_delivered_the_record(
+    invoke: Invoke, workspace: tuple[str, Path]
+) -> None:
+    # officers subscribe by source kind (pow / border / extradition): the kind comes from sources.toml
+    import_demo(invoke, "pow_registry.csv", "pow_registry")
+    import_demo(invoke, "border_log.csv", "border_log")
+    engine = make_engine(workspace[0])
+    with engine.connect() as connection:
+        kinds = connection.execute(select(Alert.source, Alert.source_kind).distinct()).all()
+    engine.dispose()
+    assert sorted(kinds) == [("border_log", "border"), ("pow_registry", "pow")]
