@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, render_template
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from watchlist.access import is_api_request
+from watchlist.db import get_session
 from watchlist.exc import WatchlistError
 
 # statuses with a message of their own in the catalogue; any other gets `error.other`
 _EXPLAINED = {400, 403, 404, 405, 413, 422, 429, 500, 503}
 
 Handler = Callable[[Any], Any]
+log = logging.getLogger(__name__)
 
 
 def render_error_page(status: int) -> tuple[str, int]:
     """The error page for `status`, in the user's language."""
+    try:
+        # the request failed: what it had begun is void, and on PostgreSQL a failed statement leaves the
+        # transaction unusable for the page's menu (the unread-alerts count reads the database)
+        get_session().rollback()
+    except SQLAlchemyError:
+        log.warning("rolling back before an error page failed", exc_info=False)
     key = f"error.{status}" if status in _EXPLAINED else "error.other"
     return render_template("error.html", status=status, message_key=key), status
 
