@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from watchlist.audit import audit
 from watchlist.db import utcnow
@@ -103,7 +103,15 @@ def _event(
     event = AlertEvent(
         actor=actor[:128], action=action, changes=dict(changes or {}), comment=comment, occurred_at=utcnow()
     )
-    alert.events.append(event)
+    session = object_session(alert)
+    if session is None:
+        # a new alert: its history is empty, nothing to load
+        alert.events.append(event)
+    else:
+        # never loads the whole history (an alert screened again and again gathers a long one); a loaded
+        # history gets the event through the back reference
+        event.alert = alert
+        session.add(event)
     return event
 
 
@@ -200,12 +208,15 @@ def _attach_sighting(
     try:
         # a savepoint: another run may attach the same record between our look-up and insert
         with session.begin_nested():
-            alert.sightings.append(sighting)
+            # not through the collection: that would load every earlier sighting
+            sighting.alert = alert
+            session.add(sighting)
             session.flush()
     except IntegrityError:
         return False
     alert.last_seen_at = sighting.seen_at
-    _event(alert, SYSTEM_ACTOR, "sighted", {"sightings": [len(alert.sightings) - 1, len(alert.sightings)]})
+    count = session.scalar(select(func.count()).where(AlertSighting.alert_id == alert.id)) or 0
+    _event(alert, SYSTEM_ACTOR, "sighted", {"sightings": [count - 1, count]})
     return True
 
 
