@@ -164,17 +164,14 @@ def _values(
     }
 
 
-def _append(session: Session, values: dict[str, Any], *, returning: bool) -> int | None:
-    """Insert one row, not yet sealed, in the session's transaction; its id when asked for."""
+def _append(session: Session, values: dict[str, Any]) -> int:
+    """Insert one row, not yet sealed, in the session's transaction; its id."""
     statement = insert(_events()).values(**values, content_hash=content_hash(values))
     try:
-        if returning:
-            return int(session.connection().execute(statement.returning(_events().c.id)).scalar_one())
-        session.connection().execute(statement)
+        return int(session.connection().execute(statement.returning(_events().c.id)).scalar_one())
     except SQLAlchemyError as error:
         # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
         raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
-    return None
 
 
 def _lock_head(connection: Connection) -> Any:
@@ -241,9 +238,7 @@ def record_event(
 ) -> AuditEvent:
     """Add one audit row in the caller's transaction: if it cannot be written, the caller's work fails too
     (`AuditUnavailable`, a 503)."""
-    row_id = _append(
-        session, _values(action, actor, via, role, remote_addr, subject, outcome), returning=True
-    )
+    row_id = _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
     event = session.get(AuditEvent, row_id)
     assert event is not None
     return event
@@ -262,11 +257,7 @@ def write_event(
 ) -> int:
     """As `record_event`, for the hot path of screening, which needs no ORM object back; the row's id
     (an alert raised by the screening points at it). A failed write raises here, before any answer."""
-    event_id = _append(
-        session, _values(action, actor, via, role, remote_addr, subject, outcome), returning=True
-    )
-    assert event_id is not None  # asked for
-    return event_id
+    return _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
 
 
 @dataclass(frozen=True)
