@@ -124,9 +124,41 @@ def empty_database(url: str, reset: bool) -> None:
     engine.dispose()
 
 
-def prepare_database(url: str, persons: Sequence[SyntheticPerson], workdir: Path) -> tuple[str, float]:
-    """Migrate the database, import the persons and make a screener's token; returns it and the import's
-    seconds."""
+def template_name(url: str, persons: int, seed: int) -> str:
+    """The PostgreSQL database keeping an imported watchlist of `persons` made with `seed`, to be copied."""
+    return f"{make_url(url).database}_template_{persons}_{seed}"
+
+
+def clone_template(url: str, persons: Sequence[SyntheticPerson], seed: int, workdir: Path) -> float | None:
+    """Replace the database at `url` with a copy of the template holding the same watchlist (imported into
+    the template first when there is none); returns the import's seconds when it ran now, else None.
+
+    Importing 100,000 persons takes minutes; `CREATE DATABASE … TEMPLATE` copies the result in seconds, so
+    repeated runs start from the same state without paying for the import again.
+    """
+    target = make_url(url)
+    template = template_name(url, len(persons), seed)
+    maintenance = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    imported: float | None = None
+    with maintenance.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": template}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{template}"'))
+            try:
+                imported = import_persons(str(target.set(database=template)), persons, workdir)
+            except BaseException:
+                connection.execute(text(f'DROP DATABASE "{template}"'))
+                raise
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{target.database}" TEMPLATE "{template}"'))
+    maintenance.dispose()
+    return imported
+
+
+def import_persons(url: str, persons: Sequence[SyntheticPerson], workdir: Path) -> float:
+    """Migrate the database and import the persons; returns the import's seconds."""
     engine = make_engine(url)
     migrations.upgrade(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -135,12 +167,24 @@ def prepare_database(url: str, persons: Sequence[SyntheticPerson], workdir: Path
     started = time.perf_counter()
     with session_scope(factory) as session:
         import_person_file(session, read_person_file(source, max_bytes=1 << 30), "bench")
-    imported = time.perf_counter() - started
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def prepare_database(
+    url: str, persons: Sequence[SyntheticPerson], workdir: Path, *, imported: bool = False
+) -> tuple[str, float]:
+    """Migrate the database, import the persons (unless `imported`) and make a screener's token; returns it
+    and the import's seconds (0 when imported before)."""
+    seconds = 0.0 if imported else import_persons(url, persons, workdir)
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
     with session_scope(factory) as session:
         user = create_user(session, "bench-screener", Role.SCREENER)
         _row, token = create_token(session, user, name="bench")
     engine.dispose()
-    return token, imported
+    return token, seconds
 
 
 def audit_count(url: str, action: str) -> int:
@@ -427,12 +471,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             url = f"sqlite:///{workdir / 'watchlist.db'}"
         else:
             url = args.database_url or DEFAULT_DATABASE_URL
-            empty_database(url, reset=args.reset or args.database_url is None)
+            if not args.from_template:
+                empty_database(url, reset=args.reset or args.database_url is None)
         log(f"making {args.persons:,} synthetic persons")
         persons = make_watchlist(args.persons, args.seed)
-        log(f"importing them into {url.split(':', 1)[0]}")
-        token, import_seconds = prepare_database(url, persons, workdir)
-        log(f"imported in {import_seconds:.1f} s")
+        if args.from_template and args.database_url != "sqlite":
+            log(f"copying the template database {template_name(url, args.persons, args.seed)}")
+            template_import = clone_template(url, persons, args.seed, workdir)
+            token, _none = prepare_database(url, persons, workdir, imported=True)
+            import_seconds: float | None = template_import
+        else:
+            log(f"importing them into {url.split(':', 1)[0]}")
+            token, import_seconds = prepare_database(url, persons, workdir)
+        if import_seconds is not None:
+            log(f"imported in {import_seconds:.1f} s")
         queries = make_queries(persons, QUERIES, rng)
         batch = [{"record_id": f"b{n}", **q} for n, q in enumerate(make_queries(persons, args.batch, rng))]
         port = free_port()
@@ -468,7 +520,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     errors = sum(load["errors"].values())
     latency = load["latency_us"]
     figures = {
-        "import_s": round(import_seconds, 1),
+        # None: copied from a template database imported in an earlier run
+        "import_s": None if import_seconds is None else round(import_seconds, 1),
         "index_warm_up_s": round(warm_seconds, 1),
         "requests": load["requests"],
         "requests_per_s": round(load["requests"] / (load["duration_us"] / 1e6), 1),
@@ -522,6 +575,11 @@ def render_markdown(result: dict[str, Any]) -> str:
 
     errors = ", ".join(f"{kind} {count}" for kind, count in f["errors"].items())
     statuses = ", ".join(f"{status}: {count:,}" for status, count in sorted(f["statuses"].items()))
+    imported = (
+        f"imported in {f['import_s']} s"
+        if f["import_s"] is not None
+        else "copied from a template database imported earlier"
+    )
     return "\n".join(
         [
             "# Screening API under load",
@@ -529,7 +587,7 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"Run {result['run_at']} on {machine_['cpu']} ({machine_['cpus']} CPUs), load average "
             f"{machine_['load_average_1m']} at the start, Python {machine_['python']}. Database: "
             f"{result['database']}. {result['persons']:,} synthetic persons (bench/synthetic_watchlist.py), "
-            f"imported in {f['import_s']} s. Server: {result['server']}; each worker built its match index "
+            f"{imported}. Server: {result['server']}; each worker built its match index "
             f"on its first request ({f['index_warm_up_s']} s for both, before the timed run).",
             "",
             f"Load: {result['load']}: `POST /api/v1/screen` with a real screener token, two thirds of the "
@@ -571,6 +629,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"a PostgreSQL URL (default {DEFAULT_DATABASE_URL}), or `sqlite` for a fresh file",
     )
     parser.add_argument("--reset", action="store_true", help="empty the --database-url database first")
+    parser.add_argument(
+        "--from-template",
+        action="store_true",
+        help="start from a copy of a template database holding the same watchlist (made on first use; "
+        "PostgreSQL only) instead of importing the persons again",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--output-dir", type=Path, help=f"where to write screening-api.md/.json (default {RESULTS})"

@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Integer, String, Table, column, delete, func, literal, select, true, values
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete, text
 from sqlalchemy.orm import Session
 
 from watchlist.models import RateLimitCounter
@@ -27,39 +26,48 @@ class Verdict:
     exceeded: str | None = None
 
 
-def _upsert(session: Session, keys: list[str], window: int) -> Any:
-    table = cast(Table, RateLimitCounter.__table__)
+# one statement per dialect, fixed text: compiled once, whatever the keys (an INSERT … SELECT FROM
+# VALUES built from the keys was compiled again on every request). On PostgreSQL a set_config() in the
+# same statement lets this transaction's commit return before the disk sync: a crash of the database may
+# forget a few counts, which a limit can afford, and the request pays neither a disk sync nor an extra
+# statement for it.
+_POSTGRESQL_UPSERT = text(
+    """
+    INSERT INTO rate_limit_counters (key, "window", count)
+    SELECT counted.key, :window, 1
+    FROM unnest(CAST(:keys AS VARCHAR[])) AS counted (key)
+    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS no_sync
+    ON CONFLICT (key, "window") DO UPDATE SET count = rate_limit_counters.count + 1
+    RETURNING key, count
+    """
+)
+_SQLITE_UPSERT = text(
+    """
+    INSERT INTO rate_limit_counters (key, "window", count) VALUES (:key, :window, 1)
+    ON CONFLICT (key, "window") DO UPDATE SET count = rate_limit_counters.count + 1
+    RETURNING key, count
+    """
+)
+
+
+def _upsert(session: Session, keys: list[str], window: int) -> dict[str, int]:
     if session.get_bind().dialect.name == "postgresql":
-        # INSERT … SELECT from the counted keys joined with a set_config() that lets this transaction's
-        # commit return before the disk sync: a crash of the database may forget a few counts, which a
-        # limit can afford, and the request pays neither a disk sync nor an extra statement for it
-        counted = values(column("key", String), column("window", Integer), name="counted").data(
-            [(key, window) for key in keys]
-        )
-        no_sync = select(func.set_config("synchronous_commit", "off", True).label("setting")).subquery(
-            "no_sync"
-        )
-        rows = select(counted.c.key, counted.c.window, literal(1)).select_from(counted.join(no_sync, true()))
-        pg_statement = postgresql.insert(table).from_select(["key", "window", "count"], rows)
-        return pg_statement.on_conflict_do_update(
-            index_elements=[table.c.key, table.c.window], set_={"count": table.c.count + 1}
-        ).returning(table.c.key, table.c.count)
-    statement = sqlite.insert(table).values([{"key": key, "window": window, "count": 1} for key in keys])
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.key, table.c.window], set_={"count": table.c.count + 1}
-    ).returning(table.c.key, table.c.count)
+        rows = session.execute(_POSTGRESQL_UPSERT, {"keys": keys, "window": window}).all()
+    else:
+        rows = [session.execute(_SQLITE_UPSERT, {"key": key, "window": window}).one() for key in keys]
+    return {str(key): int(count) for key, count in rows}
 
 
 def count_request(session: Session, limits: Mapping[str, int], window_seconds: int, now: float) -> Verdict:
     """Count one request against each key of `limits` (key -> requests allowed per window; 0 = no limit)
-    and say whether any is over. One INSERT … ON CONFLICT DO UPDATE … RETURNING for all keys; the caller
-    commits at once, so the counters' rows stay locked only for that statement."""
+    and say whether any is over. One INSERT … ON CONFLICT DO UPDATE … RETURNING (one per key on SQLite);
+    the caller commits at once, so the counters' rows stay locked only for that statement."""
     keys = sorted(key for key, limit in limits.items() if limit > 0)
     if not keys:
         return Verdict(True)
     window = int(now // window_seconds)
     # sorted keys: two requests counting the same two keys lock them in the same order (no deadlock)
-    counts = dict(session.execute(_upsert(session, keys, window)).all())
+    counts = _upsert(session, keys, window)
     if any(count == 1 for count in counts.values()):
         # a key's first request in a new window: the windows before the last one are of no use any more
         table = cast(Table, RateLimitCounter.__table__)
