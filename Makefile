@@ -17,11 +17,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# the server, and the scheduler beside it (its log in var/scheduler.log, stopped with the server): it raises
+# the alerts of screenings' hits, seals the audit log, matches incoming lists
 run: setup
 	mkdir -p var
 	$(BIN)/watchlist secret var/secret_key
 	$(RUN_ENV) $(BIN)/watchlist db upgrade
 	$(RUN_ENV) $(BIN)/watchlist demo
+	$(RUN_ENV) $(BIN)/watchlist scheduler >> var/scheduler.log 2>&1 & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/watchlist serve --host 127.0.0.1 --port 5000
 
 test: setup

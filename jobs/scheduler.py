@@ -35,6 +35,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.alerts import SCREENING_ALERTS_TRIGGER, screening_alerts_job
 from jobs.audit import PRUNE_TRIGGER, SEAL_TRIGGER, prune_job, seal_job
 from jobs.retro import run_retro
 from jobs.runs import has_records_to_match, run_matching
@@ -179,7 +180,8 @@ def job_specs(
     retro_every: float = 60,
     with_workers: bool = False,
 ) -> list[JobSpec]:
-    """Every job the scheduler runs: each scheduled source's fetch, matching what waits, retro-matching.
+    """Every job the scheduler runs: each scheduled source's fetch, matching what waits, retro-matching,
+    the alerts of screenings' hits, the audit log's sealing and pruning.
 
     With `with_workers` the match job only plans a run's batches, and `watchlist worker` processes match
     them; otherwise the scheduler matches in its own process.
@@ -221,6 +223,14 @@ def job_specs(
             IntervalTrigger(seconds=sweep_every, start_date=utcnow() - timedelta(seconds=sweep_every - 1)),
             sweep,
             "mark runs of dead processes failed",
+        )
+    )
+    specs.append(
+        JobSpec(
+            "screening-alerts",
+            SCREENING_ALERTS_TRIGGER,
+            screening_alerts_job(factory),
+            "raise the alerts of screenings' hits",
         )
     )
     specs.append(JobSpec("audit-seal", SEAL_TRIGGER, seal_job(factory), "seal new audit rows into the chain"))

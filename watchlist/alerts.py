@@ -14,9 +14,9 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, insert, select
+from sqlalchemy import Table, and_, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
@@ -35,6 +35,7 @@ from watchlist.models import (
     Delivery,
     DismissReason,
     PersonStatus,
+    QueuedScreeningHit,
     ReceivedRecord,
     Role,
     Severity,
@@ -426,35 +427,63 @@ def raise_alerts_for(
     return tally
 
 
-def raise_screening_alerts(
+def queue_screening_hits(
     session: Session,
     screened: Sequence[Mapping[str, Any]],
     results: Sequence[Mapping[str, Any]],
     *,
     audit_event_id: int | None,
     list_screening_id: int | None = None,
-) -> list[Alert]:
-    """Raise an alert of origin `screening` for each hit (a candidate decided `alert`) of an official's
-    screening, linked to its audit row; review candidates raise none. `screened` are the records as
-    screened, one per result. Returns the alerts raised or reopened."""
-    raised: list[Alert] = []
-    for record, result in zip(screened, results, strict=True):
-        for match in result["matches"]:
-            if match["decision"] != "alert":
-                continue
-            alert, new = raise_alert(
-                session,
-                person_id=match["person_id"],
-                score=match["score"],
-                decision=match["decision"],
-                explanation=match["explanation"],
-                audit_event_id=audit_event_id,
-                list_screening_id=list_screening_id,
-                screened=record,
-            )
-            if new:
-                raised.append(alert)
-    return raised
+) -> int:
+    """Queue each hit (a candidate decided `alert`) of an official's screening for the `screening-alerts`
+    job, linked to the screening's audit row, in one statement in the caller's transaction; review
+    candidates are not queued. `screened` are the records as screened, one per result. Returns how many."""
+    now = utcnow()
+    rows = [
+        {
+            "person_id": match["person_id"],
+            "audit_event_id": audit_event_id,
+            "list_screening_id": list_screening_id,
+            "screened": dict(record),
+            "score": match["score"],
+            "decision": match["decision"],
+            "explanation": match["explanation"],
+            "queued_at": now,
+        }
+        for record, result in zip(screened, results, strict=True)
+        for match in result["matches"]
+        if match["decision"] == "alert"
+    ]
+    if rows:
+        # a Core INSERT, one statement for all rows: the ORM's bulk insert costs more than the screening
+        session.connection().execute(insert(cast(Table, QueuedScreeningHit.__table__)), rows)
+    return len(rows)
+
+
+def raise_queued_screening_alerts(session: Session, limit: int = 500) -> int:
+    """Raise the alerts of up to `limit` queued screening hits, oldest first, and take them off the queue;
+    returns how many were taken. Several jobs may run at once: on PostgreSQL each takes rows the others
+    have not locked (SKIP LOCKED). The caller commits: until then the hits stay queued for the next job."""
+    hits = session.scalars(
+        select(QueuedScreeningHit)
+        .order_by(QueuedScreeningHit.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for hit in hits:
+        raise_alert(
+            session,
+            person_id=hit.person_id,
+            score=hit.score,
+            decision=hit.decision,
+            explanation=hit.explanation,
+            audit_event_id=hit.audit_event_id,
+            list_screening_id=hit.list_screening_id,
+            screened=hit.screened,
+        )
+    if hits:
+        session.execute(delete(QueuedScreeningHit).where(QueuedScreeningHit.id.in_([hit.id for hit in hits])))
+    return len(hits)
 
 
 def alerts_for_records(session: Session, record_ids: list[int]) -> list[Alert]:

@@ -166,9 +166,15 @@ def _values(
 
 def _append(session: Session, values: dict[str, Any]) -> int:
     """Insert one row, not yet sealed, in the session's transaction; its id."""
-    statement = insert(_events()).values(**values, content_hash=content_hash(values))
+    # the statement's values are parameters: one statement, compiled once (a `.values(**row)` is a new
+    # statement to build and look up in the compiled cache on every screening)
+    statement = insert(_events()).returning(_events().c.id)
     try:
-        return int(session.connection().execute(statement.returning(_events().c.id)).scalar_one())
+        return int(
+            session.connection()
+            .execute(statement, {**values, "content_hash": content_hash(values)})
+            .scalar_one()
+        )
     except SQLAlchemyError as error:
         # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
         raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
-from watchlist.alerts import raise_screening_alerts
+from watchlist.alerts import queue_screening_hits
 from watchlist.audit import write_event
 from watchlist.db import read_only_session
 from watchlist.exc import FieldError, Unavailable, ValidationFailed
@@ -441,7 +441,8 @@ def screen_records(
     Each result is the screening-result shape with, added, the overall `decision` (hit / possible_hit /
     no_hit), each candidate's person details, and on a hit the configured instruction. The audit row is
     written in the caller's transaction: if it cannot be written, the caller must not answer. Each hit
-    raises an alert of origin `screening` in the same transaction (`raise_screening_alerts`).
+    is queued in the same transaction for the `screening-alerts` job, which raises its alert of origin
+    `screening` (`queue_screening_hits`).
     """
 
     def screen(index: WatchlistIndex) -> list[dict[str, Any]]:
@@ -466,7 +467,7 @@ def screen_records(
         session, action, results, subject, actor=actor, via=via, role=role, remote_addr=remote_addr
     )
     # a hit is an alert for the enforcement officers, linked to the audit row of the screening that found it
-    raise_screening_alerts(
+    queue_screening_hits(
         session,
         [
             {"record_id": r.record_id, "name": r.name, "birth_date": r.birth_date, **r.attributes}

@@ -46,6 +46,7 @@ def test_jobs_have_stable_ids_and_a_missed_night_is_caught_up_once(
         "match",
         "retro",
         "runs:sweep",
+        "screening-alerts",
         "audit-seal",
         "audit-prune",
     ]

@@ -172,3 +172,28 @@ class AlertRead(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QueuedScreeningHit(Base):
+    """A hit of an official's screening, waiting for the `screening-alerts` job to raise its alert.
+
+    The screening writes these in one statement beside its audit row, so the answer to the official
+    does not wait for the alert's look-ups (an open alert of the person? a dismissed pair?), which for a
+    batch of thousands of hits took minutes; the job raises them through the same operation as every
+    other alert a few seconds later.
+    """
+
+    __tablename__ = "queued_screening_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id", ondelete="SET NULL"))
+    list_screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("list_screenings.id", ondelete="SET NULL")
+    )
+    # the record as screened, the matcher's score, decision and explanation
+    screened: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
