@@ -31,7 +31,7 @@ from watchlist.exc import BadRequest, Forbidden, NotAuthenticated, TooManyReques
 from watchlist.hardening import client_address
 from watchlist.logins import LoginPolicy, end_login_session, resume_login_session, start_login_session
 from watchlist.models import Role, User
-from watchlist.rate_limits import count_request, limits_for
+from watchlist.rate_limits import Leases, count_request, limits_for
 from watchlist.users import TOKEN_PREFIX, authenticate_bearer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -298,7 +298,8 @@ def _count_request(principal: Principal | None) -> None:
         settings.rate_limits_per_address,
     )
     db = get_session()
-    verdict = count_request(db, limits, settings.rate_limits_window_seconds, time.time())
+    leases: Leases = current_app.extensions["watchlist.rate_leases"]
+    verdict = count_request(db, limits, settings.rate_limits_window_seconds, time.time(), leases)
     # committed at once: the counters are shared, and must not stay locked while the request runs
     db.commit()
     if not verdict.allowed:
@@ -361,6 +362,8 @@ def _challenge(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.extensions["watchlist.login_policy"] = LoginPolicy.from_settings(app.extensions["watchlist.settings"])
     app.extensions["watchlist.token_cache"] = TokenCache()
+    # requests this process claimed from the shared rate-limit counts and has not served yet
+    app.extensions["watchlist.rate_leases"] = Leases()
     app.before_request(_enforce)
     app.after_request(_challenge)
     app.jinja_env.globals["csrf_token"] = csrf_token
