@@ -63,6 +63,8 @@ CLIENTS = 16
 TARGETS = {"p50_ms": 15.0, "p99_ms": 60.0, "errors": 0, "batch_s": 10.0}
 # the secret of the throwaway server's session cookies; nothing is kept
 SECRET = "bench-screening-api-secret-not-for-production"
+# seconds of the one-client run before the timed load (the service time alone)
+SERVICE_SECONDS = 10
 # the queries the Lua script cycles through
 QUERIES = 1000
 # the benchmark's own database, emptied at each run
@@ -256,6 +258,30 @@ def server_cpu_seconds(master_pid: int) -> float:
     return total / ticks
 
 
+def backend_cpu_seconds(url: str) -> dict[int, float]:
+    """CPU seconds (user + system) spent so far by each PostgreSQL backend connected to the database at
+    `url`, by process id (Linux /proc; the database runs on this machine). Other databases' backends (other
+    work on a shared machine) and PostgreSQL's background writers are left out."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    engine.dispose()
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
 def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
     """Wait for /healthz to answer: the workers answer once they have built their match index."""
     deadline = time.monotonic() + seconds
@@ -369,7 +395,12 @@ def wrk_binary() -> str:
 
 
 def run_wrk(
-    base: str, token: str, queries: Sequence[dict[str, Any]], seconds: int, workdir: Path
+    base: str,
+    token: str,
+    queries: Sequence[dict[str, Any]],
+    seconds: int,
+    workdir: Path,
+    connections: int = CLIENTS,
 ) -> dict[str, Any]:
     """Drive `POST /api/v1/screen` with wrk; returns its figures and the CPU time wrk itself used."""
     bodies = "{" + ",\n".join(lua_string(json.dumps(q, ensure_ascii=False)) for q in queries) + "}"
@@ -380,9 +411,9 @@ def run_wrk(
         [
             wrk_binary(),
             "--threads",
-            "2",
+            str(min(2, connections)),
             "--connections",
-            str(CLIENTS),
+            str(connections),
             "--duration",
             f"{seconds}s",
             "--timeout",
@@ -494,13 +525,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             wait_until_up(base, server)
             log("gunicorn up; warming both workers' match indexes")
             warm_seconds = warm_up(base, token, queries)
-            log(f"indexes built ({warm_seconds:.1f} s); {CLIENTS} clients for {args.seconds} s")
+            log(f"indexes built ({warm_seconds:.1f} s); one client for {SERVICE_SECONDS} s")
+            # one client: each request alone, the service time without any wait in a queue
+            alone = run_wrk(base, token, queries, SERVICE_SECONDS, workdir, connections=1)
+            log(f"{CLIENTS} clients for {args.seconds} s")
             screens_before = audit_count(url, "screen")
             cpu_before = server_cpu_seconds(server.pid)
+            postgres_before = backend_cpu_seconds(url) if url.startswith("postgresql") else {}
             load = run_wrk(base, token, queries, args.seconds, workdir)
             # requests still in flight when wrk stopped are answered (and audited) a moment later
             time.sleep(1)
             server_cpu = server_cpu_seconds(server.pid) - cpu_before
+            postgres_after = backend_cpu_seconds(url) if url.startswith("postgresql") else {}
+            postgres_cpu = sum(spent - postgres_before.get(pid, 0.0) for pid, spent in postgres_after.items())
             audited = audit_count(url, "screen") - screens_before
             log(
                 f"{load['requests']:,} requests: p50 {load['latency_us']['p50'] / 1000:.1f} ms, "
@@ -534,6 +571,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "statuses": load["statuses"],
         "audit_rows_written": audited,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(load["requests"], 1), 2),
+        "postgres_cpu_ms_per_request": round(postgres_cpu * 1000 / max(load["requests"], 1), 2),
+        "generator_cpu_ms_per_request": round(load["generator_cpu_s"] * 1000 / max(load["requests"], 1), 2),
+        "one_client": {
+            "requests_per_s": round(alone["requests"] / (alone["duration_us"] / 1e6), 1),
+            "p50_ms": round(alone["latency_us"]["p50"] / 1000, 2),
+            "p99_ms": round(alone["latency_us"]["p99"] / 1000, 2),
+        },
         "generator_cpu_s": load["generator_cpu_s"],
         "generator_share_of_one_core": load["generator_share_of_one_core"],
         "batch": batch_result,
@@ -568,7 +612,15 @@ def render_markdown(result: dict[str, Any]) -> str:
     f = result["figures"]
     met = result["targets_met"]
     b = f["batch"]
+    one = f["one_client"]
     machine_ = result["machine"]
+    # CPU of the server, the database and the load generator per request, on the machine's cores: the
+    # throughput they allow, and by Little's law the mean latency of 16 clients that never pause
+    cpu_per_request = (
+        f["server_cpu_ms_per_request"] + f["postgres_cpu_ms_per_request"] + f["generator_cpu_ms_per_request"]
+    )
+    cores = machine_["cpus"] or 1
+    ceiling = cores * 1000 / cpu_per_request if cpu_per_request else float("inf")
 
     def mark(key: str) -> str:
         return "met" if met[key] else "**not met**"
@@ -611,8 +663,20 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"{b['response_mb']} MB answer) | <= {TARGETS['batch_s']:.0f} s | {mark('batch_s')} |",
             f"| gunicorn's CPU per request (master and workers, user + system) | "
             f"{f['server_cpu_ms_per_request']} ms | | |",
+            f"| PostgreSQL's CPU per request (the backends of the benchmark's database) | "
+            f"{f['postgres_cpu_ms_per_request']} ms | | |",
+            f"| one client alone ({SERVICE_SECONDS} s before the load: the service time, no queue) | "
+            f"p50 {one['p50_ms']} ms, p99 {one['p99_ms']} ms, {one['requests_per_s']} /s | | |",
             f"| load generator's own CPU | {f['generator_cpu_s']} s "
             f"({f['generator_share_of_one_core'] * 100:.0f}% of one core) | | |",
+            "",
+            f"Where the time goes: each request costs {cpu_per_request:.2f} ms of CPU in all (gunicorn, "
+            f"PostgreSQL, wrk), so {cores} cores answer at most {ceiling:.0f} requests per second; "
+            f"{CLIENTS} clients that send their next request as soon as the last is answered then wait, by "
+            f"Little's law, {CLIENTS} / {ceiling:.0f} per s = {CLIENTS * 1000 / ceiling:.1f} ms on average "
+            f"(measured mean {f['mean_ms']} ms). A p50 of {TARGETS['p50_ms']:.0f} ms with {CLIENTS} such "
+            f"clients needs about {CLIENTS * 1000 / TARGETS['p50_ms']:.0f} requests per second, that is at "
+            f"most {cores * TARGETS['p50_ms'] / CLIENTS:.1f} ms of CPU per request for everything.",
             "",
         ]
     )
