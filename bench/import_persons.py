@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--no-write", action="store_true", help="print only; keep bench/results as it is")
     args = parser.parse_args(argv)
 
     first_runs: list[float] = []
@@ -120,8 +121,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "machine": platform.machine(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(
         f"import {args.rows} persons into SQLite: median {median:.2f} s of {args.runs} runs "
         f"(target < {TARGET_SECONDS:.0f} s), re-import unchanged {statistics.median(again_runs):.2f} s"

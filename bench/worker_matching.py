@@ -64,10 +64,10 @@ def _load(url: str, persons: int, records: int, seed: int) -> None:
         session.execute(delete(RetroRequest))
     rng = random.Random(f"{seed}:records")
     for start in range(0, records, DELIVERY_ROWS):
-        rows = []
+        delivered: list[tuple[int, dict[str, str]]] = []
         for number in range(start, min(records, start + DELIVERY_ROWS)):
             name, born = hit_query(rng.choice(watchlist), rng) if rng.random() < 0.01 else miss_query(rng)
-            rows.append(
+            delivered.append(
                 (number + 2, {"record_id": f"R{number}", "full_name": name, "birth_date": born or ""})
             )
         with session_scope(factory) as session:
@@ -77,7 +77,7 @@ def _load(url: str, persons: int, records: int, seed: int) -> None:
                 "bench_border",
                 f"part-{start}.csv",
                 f"part-{start}".encode(),
-                rows,
+                delivered,
                 full=False,
                 max_shrink=1.0,
             )
