@@ -57,10 +57,11 @@ def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_
         )
 
     response = client.post("/api/v1/screen", json={"name": "Ivan Petrenko"}, headers=headers)
-    # the audit row could not be written, so there is no answer, and the client is told to ask again
+    # the audit row could not be written (the request's first statement: its rate-limit count is served
+    # from the worker's lease), so there is no answer, and the client is told to ask again
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
-    assert response.json is not None and response.json["error"]["code"] == "unavailable"
+    assert response.json is not None and response.json["error"]["code"] == "audit_unavailable"
     answered = client.post("/api/v1/screen", json={"name": "Ivan Petrenko"}, headers=headers)
     assert answered.status_code == 200
     assert answered.json is not None and answered.json["decision"] == "no_hit"
