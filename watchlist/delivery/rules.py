@@ -1,10 +1,15 @@
-"""What a subscription or an endpoint may ask for, checked once for the CLI, the pages and the operations."""
+"""What a subscription or an endpoint may ask for, checked once for the CLI, the pages and the operations,
+and which alerts it asks for (`asks_for`), the one rule for e-mails, webhooks and an officer's inbox."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+
+from watchlist.db import casefold
 from watchlist.exc import FieldError, ValidationFailed
 from watchlist.models import Severity
 
@@ -58,3 +63,37 @@ def check_url(value: str, errors: list[FieldError]) -> str:
 def raise_if(errors: list[FieldError], message: str) -> None:
     if errors:
         raise ValidationFailed(message, errors)
+
+
+def severity_rank(severity: Severity | ColumnElement[Any]) -> ColumnElement[int]:
+    """A severity (or a severity column) as SQL comparable by urgency: higher for the more severe."""
+    if isinstance(severity, Severity):
+        return literal(severity.rank)
+    return case({member.value: member.rank for member in Severity}, value=severity, else_=-1)
+
+
+def asks_for(
+    kind: ColumnElement[str | None],
+    min_severity: ColumnElement[Any],
+    region: ColumnElement[str | None] | None,
+    *,
+    alert_kind: str | ColumnElement[str | None] | None,
+    alert_severity: Severity | ColumnElement[Any],
+    alert_region: str | ColumnElement[str | None] | None,
+) -> ColumnElement[bool]:
+    """Whether a subscription (its columns `kind`, `min_severity`, `region`) or a webhook endpoint (no
+    region: None) asks for an alert of this source kind, severity and region, as a SQL condition.
+
+    The alert's side is values (an alert being raised) or columns (the alerts an officer sees): written
+    once, the rule that e-mails an officer an alert is the rule that puts it in his inbox. A kind or
+    region of None on the subscription's side means any; regions compare ignoring case.
+    """
+    conditions = [
+        or_(kind.is_(None), kind == alert_kind),
+        severity_rank(alert_severity) >= severity_rank(min_severity),
+    ]
+    if region is not None:
+        conditions.append(
+            or_(region.is_(None), casefold(func.coalesce(alert_region, "")) == casefold(region))
+        )
+    return and_(*conditions)
