@@ -295,7 +295,8 @@ def openapi_paths(error: Any, common_errors: dict[str, Any]) -> dict[str, Any]:
     roles = (
         "Roles: "
         + ", ".join(role.value for role in ALERT_ROLES)
-        + "; an officer sees the alerts assigned to him or asked for by one of his subscriptions."
+        + ". An officer sees only the alerts assigned to him or asked for by one of his subscriptions;"
+        " any other answers 404, as if it did not exist."
     )
     alert_id = {
         "name": "alert_id",
