@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, literal, or_
 
 from watchlist.db import casefold
 from watchlist.exc import FieldError, ValidationFailed
@@ -65,7 +65,7 @@ def raise_if(errors: list[FieldError], message: str) -> None:
         raise ValidationFailed(message, errors)
 
 
-def severity_rank(severity: Severity | ColumnElement[Any]) -> ColumnElement[int]:
+def severity_rank(severity: Severity | SQLColumnExpression[Any]) -> ColumnElement[int]:
     """A severity (or a severity column) as SQL comparable by urgency: higher for the more severe."""
     if isinstance(severity, Severity):
         return literal(severity.rank)
@@ -73,13 +73,13 @@ def severity_rank(severity: Severity | ColumnElement[Any]) -> ColumnElement[int]
 
 
 def asks_for(
-    kind: ColumnElement[str | None],
-    min_severity: ColumnElement[Any],
-    region: ColumnElement[str | None] | None,
+    kind: SQLColumnExpression[str | None],
+    min_severity: SQLColumnExpression[Any],
+    region: SQLColumnExpression[str | None] | None,
     *,
-    alert_kind: str | ColumnElement[str | None] | None,
-    alert_severity: Severity | ColumnElement[Any],
-    alert_region: str | ColumnElement[str | None] | None,
+    alert_kind: str | SQLColumnExpression[str | None] | None,
+    alert_severity: Severity | SQLColumnExpression[Any],
+    alert_region: str | SQLColumnExpression[str | None] | None,
 ) -> ColumnElement[bool]:
     """Whether a subscription (its columns `kind`, `min_severity`, `region`) or a webhook endpoint (no
     region: None) asks for an alert of this source kind, severity and region, as a SQL condition.
