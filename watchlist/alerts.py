@@ -502,30 +502,40 @@ def _record_region() -> Any:
     )
 
 
-def visible_to(reader: Reader) -> ColumnElement[bool]:
+def visible_to(session: Session, reader: Reader) -> ColumnElement[bool]:
     """The alerts `reader` sees, as a SQL condition on Alert.
 
     An admin sees every alert. An officer sees the alerts assigned to him (he must be able to work on
     them) and those one of his subscriptions asks for (source kind, minimum severity, region: the rule
     that e-mails them, `asks_for`), whether it is by e-mail or for the inbox only. Every other role
     (screeners, editors, auditors, who read the audit log instead) sees none.
+
+    His few subscriptions are read first and become plain conditions on the alerts' columns: a
+    subquery per alert would make a page of 50 out of 100,000 alerts cost a look-up per alert.
     """
     if reader.role is Role.ADMIN:
         return true()
     if reader.role is not Role.OFFICER:
         return false()
-    subscribed = exists().where(
-        Subscription.user_id == reader.user_id,
-        asks_for(
-            Subscription.source_kind,
-            Subscription.min_severity,
-            Subscription.region,
-            alert_kind=Alert.source_kind,
-            alert_severity=Alert.severity,
-            alert_region=_record_region(),
+    subscriptions = session.execute(
+        select(Subscription.source_kind, Subscription.min_severity, Subscription.region)
+        .where(Subscription.user_id == reader.user_id)
+        .order_by(Subscription.id)
+    ).all()
+    return or_(
+        Alert.assigned_to_id == reader.user_id,
+        *(
+            asks_for(
+                kind,
+                min_severity,
+                region,
+                alert_kind=Alert.source_kind,
+                alert_severity=Alert.severity,
+                alert_region=_record_region() if region is not None else None,
+            )
+            for kind, min_severity, region in subscriptions
         ),
     )
-    return or_(Alert.assigned_to_id == reader.user_id, subscribed)
 
 
 def get_alert(session: Session, alert_id: int, reader: Reader) -> Alert:
@@ -535,7 +545,7 @@ def get_alert(session: Session, alert_id: int, reader: Reader) -> Alert:
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
     if reader.role is not Role.ADMIN and not session.scalar(
-        select(exists().where(Alert.id == alert_id, visible_to(reader)))
+        select(exists().where(Alert.id == alert_id, visible_to(session, reader)))
     ):
         raise NotVisible(f"no alert {alert_id}")
     return alert
@@ -717,7 +727,7 @@ def unread_count(session: Session, reader: Reader) -> int:
         session.scalar(
             select(func.count())
             .select_from(Alert)
-            .where(Alert.status.in_(OPEN_STATUSES), visible_to(reader), _unread(reader.user_id))
+            .where(Alert.status.in_(OPEN_STATUSES), visible_to(session, reader), _unread(reader.user_id))
         )
         or 0
     )
@@ -787,7 +797,7 @@ def list_alerts(
     session: Session, filters: AlertFilters, reader: Reader, page: int = 1, per_page: int = 50
 ) -> AlertPage:
     """One page of the alerts the reader sees, newest first, with which of them he has not opened."""
-    conditions = [visible_to(reader)]
+    conditions = [visible_to(session, reader)]
     if filters.status is not None:
         conditions.append(Alert.status == filters.status)
     if filters.severity is not None:
@@ -825,7 +835,7 @@ def list_alerts(
 
 def source_kinds(session: Session, reader: Reader) -> list[str]:
     """The source kinds of the alerts the reader sees, for the inbox's filter."""
-    kinds = session.scalars(select(Alert.source_kind).where(visible_to(reader)).distinct())
+    kinds = session.scalars(select(Alert.source_kind).where(visible_to(session, reader)).distinct())
     return sorted(kind for kind in kinds if kind is not None)
 
 

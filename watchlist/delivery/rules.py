@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, String, and_, case, func, literal, or_
 
 from watchlist.db import casefold
 from watchlist.exc import FieldError, ValidationFailed
@@ -72,28 +72,36 @@ def severity_rank(severity: Severity | SQLColumnExpression[Any]) -> ColumnElemen
     return case({member.value: member.rank for member in Severity}, value=severity, else_=-1)
 
 
+def _sql(value: str | SQLColumnExpression[str | None] | None) -> SQLColumnExpression[str | None]:
+    return literal(value, String()) if value is None or isinstance(value, str) else value
+
+
 def asks_for(
-    kind: SQLColumnExpression[str | None],
-    min_severity: SQLColumnExpression[Any],
-    region: SQLColumnExpression[str | None] | None,
+    kind: str | SQLColumnExpression[str | None] | None,
+    min_severity: Severity | SQLColumnExpression[Any],
+    region: str | SQLColumnExpression[str | None] | None,
     *,
     alert_kind: str | SQLColumnExpression[str | None] | None,
     alert_severity: Severity | SQLColumnExpression[Any],
     alert_region: str | SQLColumnExpression[str | None] | None,
 ) -> ColumnElement[bool]:
-    """Whether a subscription (its columns `kind`, `min_severity`, `region`) or a webhook endpoint (no
-    region: None) asks for an alert of this source kind, severity and region, as a SQL condition.
+    """Whether a subscription or a webhook endpoint asks for an alert of a source kind, severity and
+    region, as a SQL condition. A kind or region of None on the subscription's side means any (a webhook
+    endpoint has no region: None); regions compare ignoring case.
 
-    The alert's side is values (an alert being raised) or columns (the alerts an officer sees): written
-    once, the rule that e-mails an officer an alert is the rule that puts it in his inbox. A kind or
-    region of None on the subscription's side means any; regions compare ignoring case.
+    Either side is values or columns: the subscriptions' columns against an alert being raised (whom to
+    e-mail, which endpoints to call), or one officer's subscription against the alerts' columns (what is
+    in his inbox, `watchlist.alerts.visible_to`). Written once, the rule that e-mails an officer an alert
+    is the rule that puts it in his inbox.
     """
-    conditions = [
-        or_(kind.is_(None), kind == alert_kind),
-        severity_rank(alert_severity) >= severity_rank(min_severity),
-    ]
-    if region is not None:
-        conditions.append(
-            or_(region.is_(None), casefold(func.coalesce(alert_region, "")) == casefold(region))
-        )
+    conditions = [severity_rank(alert_severity) >= severity_rank(min_severity)]
+    if isinstance(kind, str):
+        conditions.append(_sql(alert_kind) == kind)
+    elif kind is not None:
+        conditions.append(or_(kind.is_(None), kind == _sql(alert_kind)))
+    folded_region = casefold(func.coalesce(_sql(alert_region), ""))
+    if isinstance(region, str):
+        conditions.append(folded_region == casefold(literal(region, String())))
+    elif region is not None:
+        conditions.append(or_(region.is_(None), folded_region == casefold(region)))
     return and_(*conditions)
