@@ -426,3 +426,27 @@ def test_an_officers_steps_on_an_alert_are_audited_as_changes(
         ("alert.decided", {"alert_id": alert.id}, "dismissed"),
     ]
     assert "other father" not in str([row.outcome for row in rows])
+
+
+def test_a_page_of_an_officers_inbox_loads_only_that_page(
+    session: Session, person: ConvictedPerson, make_user: Callable[..., User]
+) -> None:
+    officer = make_user(Role.OFFICER)
+    add_subscription(session, officer, source_kind="border", by_email=False)
+    pow_records = deliver(
+        session, "pow", b"1", *({"record_id": f"P{n}", "full_name": "GNILITSKII OLEG"} for n in range(12))
+    )
+    border_records = deliver(
+        session, "border", b"2", *({"record_id": f"B{n}", "full_name": "Гнилицкий Олег"} for n in range(8))
+    )
+    for kind, records in (("pow", pow_records), ("border", border_records)):
+        for record in records:
+            raise_alert(session, person_id=person.id, record_id=record.id, source_kind=kind, **HIT)
+    session.flush()
+    session.expunge_all()
+    page = list_alerts(session, AlertFilters(), Reader(officer.id, Role.OFFICER), page=2, per_page=3)
+    assert (page.total, page.pages, len(page.alerts)) == (8, 3, 3)
+    assert {alert.source_kind for alert in page.alerts} == {"border"}
+    # the filter is SQL: no alert beyond the page's three was read into the session
+    loaded = [item for item in session.identity_map.values() if isinstance(item, Alert)]
+    assert sorted(alert.id for alert in loaded) == sorted(alert.id for alert in page.alerts)
