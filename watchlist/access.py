@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from watchlist import i18n
 from watchlist.audit import record_event
 from watchlist.db import get_session, utcnow
-from watchlist.exc import BadRequest, Forbidden, NotAuthenticated, TooManyRequests
+from watchlist.exc import BadRequest, Forbidden, NotAuthenticated, NotVisible, TooManyRequests
 from watchlist.hardening import client_address
 from watchlist.logins import LoginPolicy, end_login_session, resume_login_session, start_login_session
 from watchlist.models import Role, User
@@ -269,7 +269,7 @@ _SECOND_FACTOR_SETUP = frozenset(
 
 
 def _refuse(
-    error: NotAuthenticated | Forbidden | BadRequest, principal: Principal | None, reason: str
+    error: NotAuthenticated | Forbidden | BadRequest | NotVisible, principal: Principal | None, reason: str
 ) -> NoReturn:
     """Write the refusal to the audit log, committed now (the request itself fails), then raise it."""
     db = get_session()
@@ -287,6 +287,12 @@ def _refuse(
     db.commit()
     g.refusal_audited = True  # the audit log's catch-all for 401/403 (watchlist.audit) writes no second row
     raise error
+
+
+def refuse_hidden(error: NotVisible) -> NoReturn:
+    """Refuse an object outside the caller's view (another officer's alert): audited like every refusal,
+    with the reason `not visible`, and answered 404 as for an object that does not exist."""
+    _refuse(error, current_principal(), "not visible")
 
 
 def _count_request(principal: Principal | None) -> None:

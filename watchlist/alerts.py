@@ -16,14 +16,15 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, exists, func, insert, select
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, false, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from watchlist.audit import audit
 from watchlist.db import utcnow
 from watchlist.delivery import enqueue_alert
-from watchlist.exc import Conflict, FieldError, NotFound, ValidationFailed
+from watchlist.delivery.rules import asks_for
+from watchlist.exc import Conflict, FieldError, NotFound, NotVisible, ValidationFailed
 from watchlist.models import (
     Alert,
     AlertEvent,
@@ -39,6 +40,7 @@ from watchlist.models import (
     ReceivedRecord,
     Role,
     Severity,
+    Subscription,
     User,
 )
 from watchlist.models.alerts import OPEN_STATUSES
@@ -511,11 +513,70 @@ def queue_retro(session: Session, person_ids: Iterable[int]) -> int:
 # --- triage ------------------------------------------------------------------------------------------------
 
 
-def get_alert(session: Session, alert_id: int) -> Alert:
-    """The alert with this id; NotFound when there is none."""
+@dataclass(frozen=True)
+class Reader:
+    """Who is looking at alerts: which of them he sees is `visible_to`."""
+
+    user_id: int
+    role: Role
+
+
+def _record_region() -> Any:
+    # the region an incoming record names (`region` among its columns), as the alert was delivered with
+    return (
+        select(ReceivedRecord.attributes["region"].as_string())
+        .where(ReceivedRecord.id == Alert.record_id)
+        .correlate(Alert)
+        .scalar_subquery()
+    )
+
+
+def visible_to(session: Session, reader: Reader) -> ColumnElement[bool]:
+    """The alerts `reader` sees, as a SQL condition on Alert.
+
+    An admin sees every alert. An officer sees the alerts assigned to him (he must be able to work on
+    them) and those one of his subscriptions asks for (source kind, minimum severity, region: the rule
+    that e-mails them, `asks_for`), whether it is by e-mail or for the inbox only. Every other role
+    (screeners, editors, auditors, who read the audit log instead) sees none.
+
+    His few subscriptions are read first and become plain conditions on the alerts' columns: a
+    subquery per alert would make a page of 50 out of 100,000 alerts cost a look-up per alert.
+    """
+    if reader.role is Role.ADMIN:
+        return true()
+    if reader.role is not Role.OFFICER:
+        return false()
+    subscriptions = session.execute(
+        select(Subscription.source_kind, Subscription.min_severity, Subscription.region)
+        .where(Subscription.user_id == reader.user_id)
+        .order_by(Subscription.id)
+    ).all()
+    return or_(
+        Alert.assigned_to_id == reader.user_id,
+        *(
+            asks_for(
+                kind,
+                min_severity,
+                region,
+                alert_kind=Alert.source_kind,
+                alert_severity=Alert.severity,
+                alert_region=_record_region() if region is not None else None,
+            )
+            for kind, min_severity, region in subscriptions
+        ),
+    )
+
+
+def get_alert(session: Session, alert_id: int, reader: Reader) -> Alert:
+    """The alert with this id if `reader` sees it; NotFound when there is none, NotVisible (a NotFound,
+    with the same message) when it is outside his view."""
     alert = session.get(Alert, alert_id) if 0 < alert_id <= MAX_ID else None
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
+    if reader.role is not Role.ADMIN and not session.scalar(
+        select(exists().where(Alert.id == alert_id, visible_to(session, reader)))
+    ):
+        raise NotVisible(f"no alert {alert_id}")
     return alert
 
 
@@ -689,11 +750,13 @@ def _unread(user_id: int) -> Any:
     return ~exists().where(AlertRead.alert_id == Alert.id, AlertRead.user_id == user_id)
 
 
-def unread_count(session: Session, user_id: int) -> int:
-    """How many open alerts the user has not opened yet."""
+def unread_count(session: Session, reader: Reader) -> int:
+    """How many open alerts the reader sees and has not opened yet."""
     return (
         session.scalar(
-            select(func.count()).select_from(Alert).where(Alert.status.in_(OPEN_STATUSES), _unread(user_id))
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.status.in_(OPEN_STATUSES), visible_to(session, reader), _unread(reader.user_id))
         )
         or 0
     )
@@ -760,10 +823,10 @@ class AlertPage:
 
 
 def list_alerts(
-    session: Session, filters: AlertFilters, reader_id: int, page: int = 1, per_page: int = 50
+    session: Session, filters: AlertFilters, reader: Reader, page: int = 1, per_page: int = 50
 ) -> AlertPage:
-    """One page of alerts, newest first, with which of them the reader has not opened."""
-    conditions = []
+    """One page of the alerts the reader sees, newest first, with which of them he has not opened."""
+    conditions = [visible_to(session, reader)]
     if filters.status is not None:
         conditions.append(Alert.status == filters.status)
     if filters.severity is not None:
@@ -788,7 +851,9 @@ def list_alerts(
     read = (
         set(
             session.scalars(
-                select(AlertRead.alert_id).where(AlertRead.user_id == reader_id, AlertRead.alert_id.in_(ids))
+                select(AlertRead.alert_id).where(
+                    AlertRead.user_id == reader.user_id, AlertRead.alert_id.in_(ids)
+                )
             )
         )
         if ids
@@ -797,9 +862,10 @@ def list_alerts(
     return AlertPage(alerts, total, page, pages, frozenset(set(ids) - read))
 
 
-def source_kinds(session: Session) -> list[str]:
-    """The source kinds alerts were raised from, for the inbox's filter."""
-    return sorted(kind for kind in session.scalars(select(Alert.source_kind).distinct()) if kind is not None)
+def source_kinds(session: Session, reader: Reader) -> list[str]:
+    """The source kinds of the alerts the reader sees, for the inbox's filter."""
+    kinds = session.scalars(select(Alert.source_kind).where(visible_to(session, reader)).distinct())
+    return sorted(kind for kind in kinds if kind is not None)
 
 
 # --- what readers see --------------------------------------------------------------------------------------

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,10 +52,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# the SQLite function `casefold` compiles to; registered on every SQLite connection (`_sqlite_pragmas`)
+_SQLITE_CASEFOLD = "watchlist_casefold"
+
+
+class casefold(GenericFunction[str]):  # noqa: N801 - named like the SQL functions of sqlalchemy.func
+    """Text folded for a comparison that ignores case, in any script (`Київ` = `КИЇВ`).
+
+    PostgreSQL's lower() folds every script in a UTF-8 database; SQLite's folds ASCII only, so on SQLite
+    it is Python's str.casefold, registered on each connection.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(casefold)
+def _casefold_default(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{_SQLITE_CASEFOLD}({compiler.process(element.clauses, **kw)})"
+
+
+def _fold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so SAVEPOINTs
     # (a transaction per test) and transactional DDL (migrations) work as on PostgreSQL
     dbapi_connection.isolation_level = None
+    dbapi_connection.create_function(_SQLITE_CASEFOLD, 1, _fold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

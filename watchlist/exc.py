@@ -73,6 +73,11 @@ class NotFound(WatchlistError):
     code = "not_found"
 
 
+class NotVisible(NotFound):
+    """The object exists but lies outside the caller's view: answered exactly like NotFound (its existence
+    is not revealed), and written to the audit log as a refusal."""
+
+
 class Conflict(WatchlistError):
     status = 409
     code = "conflict"

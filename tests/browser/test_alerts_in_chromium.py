@@ -15,8 +15,9 @@ from jobs.retro import run_retro
 from jobs.runs import run_matching
 from watchlist.alerts import queue_retro
 from watchlist.db import session_scope
+from watchlist.delivery.subscriptions import add_subscription
 from watchlist.incoming import receive_delivery
-from watchlist.models import Alert, AlertEvent, AlertStatus, DismissReason
+from watchlist.models import Alert, AlertEvent, AlertStatus, DismissReason, User
 from watchlist.persons import add_person, require_person
 from watchlist.settings import Settings
 
@@ -40,6 +41,9 @@ def test_an_officer_dismisses_an_alert_and_the_pair_does_not_come_back(
     factory = live_server.sessionmaker
     add_user("olena", "officer", PASSWORD)
     with session_scope(factory) as session:
+        # she sees the alerts her subscriptions ask for: every alert, in her inbox only
+        olena = session.scalars(select(User).where(User.username == "olena")).one()
+        add_subscription(session, olena, by_email=False)
         person_id = add_person(
             session,
             require_person(

@@ -12,20 +12,24 @@ from sqlalchemy.orm import Session
 
 from watchlist.alerts import (
     AlertFilters,
+    Reader,
     acknowledge_alert,
     alerts_for_records,
     assign_alert,
     comment_alert,
     confirm_alert,
     dismiss_alert,
+    get_alert,
     list_alerts,
     mark_read,
     raise_alert,
     raise_alerts_for,
     severity_of,
+    source_kinds,
     unread_count,
 )
-from watchlist.exc import Conflict, ValidationFailed
+from watchlist.delivery.subscriptions import add_subscription
+from watchlist.exc import Conflict, NotFound, NotVisible, ValidationFailed
 from watchlist.incoming import receive_delivery
 from watchlist.models import (
     Alert,
@@ -233,28 +237,150 @@ def test_the_inbox_filters_pages_newest_first_and_counts_unread_per_user(
     session: Session, person: ConvictedPerson, make_user: Callable[..., User]
 ) -> None:
     olena, ivan = make_user(Role.OFFICER, "olena"), make_user(Role.OFFICER, "ivan")
+    # both subscribe to every alert: an officer sees only what his subscriptions ask for (or is his)
+    for officer in (olena, ivan):
+        add_subscription(session, officer, by_email=False)
+    as_olena, as_ivan = Reader(olena.id, olena.role), Reader(ivan.id, ivan.role)
     records = deliver(
         session, "pow", b"1", *({"record_id": f"P{n}", "full_name": "GNILITSKII OLEG"} for n in range(5))
     )
     alerts = [alert_on(session, person, record)[0] for record in records]
-    assert unread_count(session, olena.id) == 5
+    assert unread_count(session, as_olena) == 5
     mark_read(session, alerts[0], olena.id)
     mark_read(session, alerts[0], olena.id)
-    assert (unread_count(session, olena.id), unread_count(session, ivan.id)) == (4, 5)
+    assert (unread_count(session, as_olena), unread_count(session, as_ivan)) == (4, 5)
     dismiss_alert(session, alerts[1], "duplicate", "dup", "olena")
     assign_alert(session, alerts[2], "olena", "chief")
     # a dismissed alert no longer waits for anybody
-    assert unread_count(session, ivan.id) == 4
-    page = list_alerts(session, AlertFilters(), olena.id, page=1, per_page=2)
+    assert unread_count(session, as_ivan) == 4
+    page = list_alerts(session, AlertFilters(), as_olena, page=1, per_page=2)
     assert [a.id for a in page.alerts] == [alerts[4].id, alerts[3].id]
     assert (page.total, page.pages) == (5, 3) and page.unread == {alerts[4].id, alerts[3].id}
-    last = list_alerts(session, AlertFilters(), olena.id, page=3, per_page=2)
+    last = list_alerts(session, AlertFilters(), as_olena, page=3, per_page=2)
     assert [a.id for a in last.alerts] == [alerts[0].id] and not last.unread
-    dismissed = list_alerts(session, AlertFilters(status=AlertStatus.DISMISSED), olena.id)
+    dismissed = list_alerts(session, AlertFilters(status=AlertStatus.DISMISSED), as_olena)
     assert [a.id for a in dismissed.alerts] == [alerts[1].id]
-    mine = list_alerts(session, AlertFilters(assigned_to_id=olena.id), olena.id)
+    mine = list_alerts(session, AlertFilters(assigned_to_id=olena.id), as_olena)
     assert [a.id for a in mine.alerts] == [alerts[2].id]
-    assert list_alerts(session, AlertFilters(severity=Severity.LOW), olena.id).total == 0
+    assert list_alerts(session, AlertFilters(severity=Severity.LOW), as_olena).total == 0
+
+
+@pytest.fixture
+def regional_alerts(session: Session, person: ConvictedPerson) -> dict[str, Alert]:
+    """A critical POW alert from the Kherson region, a critical border alert from the Kyiv region (its
+    record spells the region in capitals), a medium (review) extradition alert with no region, and a
+    critical alert from an official's screening."""
+    [pow_record] = deliver(
+        session, "pow", b"1", {"record_id": "P1", "full_name": "GNILITSKII OLEG", "region": "Херсонська"}
+    )
+    [border_record] = deliver(
+        session, "border", b"2", {"record_id": "B1", "full_name": "Гнилицкий Олег", "region": "КИЇВСЬКА"}
+    )
+    [extradition_record] = deliver(
+        session, "extradition", b"3", {"record_id": "E1", "full_name": "Oleg Gnilitsky"}
+    )
+    review = {**HIT, "decision": "review"}
+    alerts = {
+        "pow": raise_alert(session, person_id=person.id, record_id=pow_record.id, source_kind="pow", **HIT)[
+            0
+        ],
+        "border": raise_alert(
+            session, person_id=person.id, record_id=border_record.id, source_kind="border", **HIT
+        )[0],
+        "extradition": raise_alert(
+            session, person_id=person.id, record_id=extradition_record.id, source_kind="extradition", **review
+        )[0],
+        "screening": raise_alert(session, person_id=person.id, screened={"name": "Гнилицький Олег"}, **HIT)[
+            0
+        ],
+    }
+    assert (
+        alerts["extradition"].severity is Severity.MEDIUM and alerts["border"].severity is Severity.CRITICAL
+    )
+    return alerts
+
+
+@pytest.mark.parametrize(
+    ("subscriptions", "sees"),
+    [
+        ([], set()),
+        ([{}], {"pow", "border", "extradition", "screening"}),
+        ([{"source_kind": "pow"}], {"pow"}),
+        ([{"source_kind": "pow"}, {"source_kind": "screening"}], {"pow", "screening"}),
+        ([{"min_severity": "high"}], {"pow", "border", "screening"}),
+        ([{"min_severity": "medium", "source_kind": "extradition"}], {"extradition"}),
+        ([{"region": "Київська"}], {"border"}),
+        ([{"region": "Київська", "source_kind": "pow"}], set()),
+    ],
+)
+def test_an_officer_sees_the_alerts_his_subscriptions_ask_for(
+    session: Session,
+    regional_alerts: dict[str, Alert],
+    make_user: Callable[..., User],
+    subscriptions: list[dict[str, str]],
+    sees: set[str],
+) -> None:
+    officer = make_user(Role.OFFICER, "olena")
+    for subscription in subscriptions:
+        add_subscription(session, officer, by_email=False, **subscription)
+    reader = Reader(officer.id, Role.OFFICER)
+    expected = {regional_alerts[name].id for name in sees}
+    found = list_alerts(session, AlertFilters(), reader)
+    assert {alert.id for alert in found.alerts} == expected and found.total == len(expected)
+    assert unread_count(session, reader) == len(expected)
+    assert source_kinds(session, reader) == sorted(sees)
+    for name, alert in regional_alerts.items():
+        if name in sees:
+            assert get_alert(session, alert.id, reader) is alert
+        else:
+            with pytest.raises(NotVisible, match=f"^no alert {alert.id}$"):
+                get_alert(session, alert.id, reader)
+
+
+def test_an_alert_assigned_to_an_officer_is_in_his_view_whatever_his_subscriptions(
+    session: Session, regional_alerts: dict[str, Alert], make_user: Callable[..., User]
+) -> None:
+    officer = make_user(Role.OFFICER, "ivan")
+    add_subscription(session, officer, source_kind="pow", by_email=False)
+    reader = Reader(officer.id, Role.OFFICER)
+    border = regional_alerts["border"]
+    with pytest.raises(NotVisible):
+        get_alert(session, border.id, reader)
+    assign_alert(session, border, "ivan", "chief")
+    assert get_alert(session, border.id, reader) is border
+    assert [a.id for a in list_alerts(session, AlertFilters(), reader).alerts] == [
+        border.id,
+        regional_alerts["pow"].id,
+    ]
+    assert unread_count(session, reader) == 2
+    mine = list_alerts(session, AlertFilters(assigned_to_id=officer.id), reader)
+    assert [a.id for a in mine.alerts] == [border.id]
+
+
+def test_an_admin_sees_every_alert_and_other_roles_none(
+    session: Session, regional_alerts: dict[str, Alert], make_user: Callable[..., User]
+) -> None:
+    admin = make_user(Role.ADMIN)
+    everyone = {alert.id for alert in regional_alerts.values()}
+    as_admin = Reader(admin.id, Role.ADMIN)
+    assert {a.id for a in list_alerts(session, AlertFilters(), as_admin).alerts} == everyone
+    assert unread_count(session, as_admin) == len(everyone)
+    for role in (Role.SCREENER, Role.EDITOR, Role.AUDITOR):
+        reader = Reader(make_user(role).id, role)
+        assert list_alerts(session, AlertFilters(), reader).total == 0
+        assert unread_count(session, reader) == 0 and source_kinds(session, reader) == []
+        with pytest.raises(NotVisible):
+            get_alert(session, regional_alerts["pow"].id, reader)
+
+
+def test_an_alert_that_does_not_exist_is_not_found_for_anyone(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    officer = make_user(Role.OFFICER)
+    with pytest.raises(NotFound) as missing:
+        get_alert(session, 999_999, Reader(officer.id, Role.OFFICER))
+    # only an existing alert outside the view is a refusal (audited); this one is simply not there
+    assert not isinstance(missing.value, NotVisible)
 
 
 def test_raise_alerts_for_keeps_its_tally_and_alerts_only_hits(
@@ -300,3 +426,27 @@ def test_an_officers_steps_on_an_alert_are_audited_as_changes(
         ("alert.decided", {"alert_id": alert.id}, "dismissed"),
     ]
     assert "other father" not in str([row.outcome for row in rows])
+
+
+def test_a_page_of_an_officers_inbox_loads_only_that_page(
+    session: Session, person: ConvictedPerson, make_user: Callable[..., User]
+) -> None:
+    officer = make_user(Role.OFFICER)
+    add_subscription(session, officer, source_kind="border", by_email=False)
+    pow_records = deliver(
+        session, "pow", b"1", *({"record_id": f"P{n}", "full_name": "GNILITSKII OLEG"} for n in range(12))
+    )
+    border_records = deliver(
+        session, "border", b"2", *({"record_id": f"B{n}", "full_name": "Гнилицкий Олег"} for n in range(8))
+    )
+    for kind, records in (("pow", pow_records), ("border", border_records)):
+        for record in records:
+            raise_alert(session, person_id=person.id, record_id=record.id, source_kind=kind, **HIT)
+    session.flush()
+    session.expunge_all()
+    page = list_alerts(session, AlertFilters(), Reader(officer.id, Role.OFFICER), page=2, per_page=3)
+    assert (page.total, page.pages, len(page.alerts)) == (8, 3, 3)
+    assert {alert.source_kind for alert in page.alerts} == {"border"}
+    # the filter is SQL: no alert beyond the page's three was read into the session
+    loaded = [item for item in session.identity_map.values() if isinstance(item, Alert)]
+    assert sorted(alert.id for alert in loaded) == sorted(alert.id for alert in page.alerts)

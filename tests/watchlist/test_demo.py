@@ -10,14 +10,19 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchers.scripts import detect_script
-from watchlist.demo import DEMO_FILES, INCOMING, load_demo_persons
+from watchlist.alerts import AlertFilters, Reader, list_alerts, raise_alert
+from watchlist.delivery.subscriptions import list_subscriptions
+from watchlist.demo import DEMO_FILES, INCOMING, load_demo_persons, subscribe_demo_officer
 from watchlist.demo.generate import FICTITIOUS_FILE, SEED, make_incoming, make_persons
 from watchlist.imports import read_person_file
-from watchlist.models import DatePrecision, NameKind
+from watchlist.incoming import receive_delivery
+from watchlist.models import DatePrecision, NameKind, ReceivedRecord, Role, User
 from watchlist.persons import find_person, watchlist_version
+from watchlist.users import ensure_demo_users
 
 REAL_NAMES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real_names.jsonl.gz"
 
@@ -124,3 +129,31 @@ def test_loading_the_demo_twice_changes_nothing(session: Session) -> None:
     second = load_demo_persons(session)
     assert (first.created, second.created, second.updated, second.unchanged) == (302, 0, 0, 302)
     assert watchlist_version(session) == version
+
+
+def test_the_demo_officer_sees_every_demo_alert(session: Session) -> None:
+    load_demo_persons(session)
+    ensure_demo_users(session, "demo password 1234")
+    subscription = subscribe_demo_officer(session)
+    assert subscription is not None and not subscription.by_email
+    # a second `watchlist demo` leaves his subscriptions (and any he made himself) as they are
+    assert subscribe_demo_officer(session) is None
+    officer = session.scalars(select(User).where(User.username == "demo-officer")).one()
+    assert len(list_subscriptions(session, officer)) == 1
+    person = find_person(session, "PUBLIC-0002")
+    receive_delivery(
+        session,
+        "pow",
+        "pow.csv",
+        b"demo",
+        [(2, {"record_id": "POW-9", "full_name": "Kabashnyi Oleksandr", "region": "Запорізька"})],
+        source_kind="pow",
+    )
+    record = session.scalars(select(ReceivedRecord).where(ReceivedRecord.record_id == "POW-9")).one()
+    hit = {"score": 0.9, "explanation": {}}
+    raised = [
+        raise_alert(session, person_id=person.id, record_id=record.id, decision="alert", **hit)[0],
+        raise_alert(session, person_id=person.id, screened={"name": "Кабашний"}, decision="review", **hit)[0],
+    ]
+    seen = list_alerts(session, AlertFilters(), Reader(officer.id, Role.OFFICER))
+    assert sorted(alert.id for alert in seen.alerts) == sorted(alert.id for alert in raised)

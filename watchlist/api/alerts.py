@@ -1,9 +1,11 @@
 """The alerts API: the inbox (`GET /alerts`, the filters of the page), one alert with both sides
 (`GET /alerts/<id>`, audited like a record view), and the triage steps, each a POST that answers the alert.
 
-Officers and admins act, auditors read; screeners and editors do not see alerts. The rules (which step is
-allowed when, what a dismissal needs) live in `watchlist.alerts`: a step that is not allowed is 409, bad
-input 422 naming the field.
+Officers and admins read and act; screeners, editors and auditors do not see alerts (auditors read who saw
+which alert in the audit log, not the alerts' personal data). An officer sees only the alerts assigned to
+him or asked for by one of his subscriptions (`watchlist.alerts.visible_to`); any other alert answers 404,
+as if it did not exist, and the refusal is audited. The rules (which step is allowed when, what a dismissal
+needs) live in `watchlist.alerts`: a step that is not allowed is 409, bad input 422 naming the field.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from typing import Any
 
 from flask import request
 
-from watchlist.access import Principal, allow, current_principal
+from watchlist.access import Principal, allow, current_principal, refuse_hidden
 from watchlist.alerts import (
     CONFIRMED_PERSON_STATUSES,
     MAX_COMMENT_LENGTH,
     MAX_PER_PAGE,
+    Reader,
     acknowledge_alert,
     alert_filters,
     alert_to_dict,
@@ -33,11 +36,11 @@ from watchlist.alerts import (
 from watchlist.api import api
 from watchlist.audit import record_event
 from watchlist.db import get_session
-from watchlist.exc import BadRequest, FieldError, NotAuthenticated, ValidationFailed
+from watchlist.exc import BadRequest, FieldError, NotAuthenticated, NotVisible, ValidationFailed
 from watchlist.models import Alert, AlertStatus, DismissReason, Role, Severity
 
-ALERT_ACTORS = (Role.OFFICER, Role.ADMIN)
-ALERT_READERS = (Role.OFFICER, Role.ADMIN, Role.AUDITOR)
+# who reads and triages alerts; which alerts each of them sees is `watchlist.alerts.visible_to`
+ALERT_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
 def _principal() -> Principal:
@@ -45,6 +48,20 @@ def _principal() -> Principal:
     if principal is None:  # the access policy lets no anonymous caller reach these views
         raise NotAuthenticated("authentication required")
     return principal
+
+
+def reader() -> Reader:
+    """The caller as a reader of alerts."""
+    principal = _principal()
+    return Reader(principal.user_id, principal.role)
+
+
+def visible_alert(alert_id: int) -> Alert:
+    """The alert if the caller sees it; else a 404 as for no alert at all, the refusal audited."""
+    try:
+        return get_alert(get_session(), alert_id, reader())
+    except NotVisible as error:
+        refuse_hidden(error)
 
 
 def _body(fields: tuple[str, ...]) -> dict[str, Any]:
@@ -76,29 +93,29 @@ def audit_alert_view(alert: Alert, principal: Principal, remote_addr: str | None
 
 
 @api.get("/alerts")
-@allow(*ALERT_READERS)
+@allow(*ALERT_ROLES)
 def alerts_list() -> dict[str, Any]:
     """The inbox, newest first: `?status=`, `?severity=`, `?source_kind=`, `?mine=true` (assigned to the
     caller), `?page=`, `?per_page=` (1-200, default 50); with the caller's unread count."""
     principal = _principal()
     session = get_session()
     filters, page, per_page = alert_filters(request.args, principal.user_id)
-    found = list_alerts(session, filters, principal.user_id, page, per_page)
+    found = list_alerts(session, filters, reader(), page, per_page)
     return {
         "alerts": [{**alert_to_dict(a), "unread": a.id in found.unread} for a in found.alerts],
         "total": found.total,
         "page": found.page,
         "pages": found.pages,
-        "unread": unread_count(session, principal.user_id),
+        "unread": unread_count(session, reader()),
     }
 
 
 @api.get("/alerts/<int:alert_id>")
-@allow(*ALERT_READERS)
+@allow(*ALERT_ROLES)
 def alerts_get(alert_id: int) -> dict[str, Any]:
     """One alert with both sides in full, the explanation, sightings and history; the view is audited."""
     session = get_session()
-    alert = get_alert(session, alert_id)
+    alert = visible_alert(alert_id)
     audit_alert_view(alert, _principal(), request.remote_addr)
     data = alert_to_dict(alert, with_details=True)
     # the answer goes out only once the audit row of who saw it is stored
@@ -109,14 +126,14 @@ def alerts_get(alert_id: int) -> dict[str, Any]:
 def _act(alert_id: int, fields: tuple[str, ...], step: Callable[[Alert, dict[str, Any], str], Any]) -> Any:
     session = get_session()
     body = _body(fields)
-    alert = get_alert(session, alert_id)
+    alert = visible_alert(alert_id)
     step(alert, body, _principal().username)
     session.commit()
     return alert_to_dict(alert, with_details=True)
 
 
 @api.post("/alerts/<int:alert_id>/acknowledge")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_acknowledge(alert_id: int) -> dict[str, Any]:
     """Take a new alert up (new → acknowledged); the body is `{}`."""
     result: dict[str, Any] = _act(
@@ -126,7 +143,7 @@ def alerts_acknowledge(alert_id: int) -> dict[str, Any]:
 
 
 @api.post("/alerts/<int:alert_id>/assign")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_assign(alert_id: int) -> dict[str, Any]:
     """Give an open alert to an officer: `{"assignee": "<username>"}`."""
     result: dict[str, Any] = _act(
@@ -138,7 +155,7 @@ def alerts_assign(alert_id: int) -> dict[str, Any]:
 
 
 @api.post("/alerts/<int:alert_id>/comment")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_comment(alert_id: int) -> dict[str, Any]:
     """Add a comment to the alert's history: `{"comment": "…"}`."""
     result: dict[str, Any] = _act(
@@ -150,7 +167,7 @@ def alerts_comment(alert_id: int) -> dict[str, Any]:
 
 
 @api.post("/alerts/<int:alert_id>/confirm")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_confirm(alert_id: int) -> dict[str, Any]:
     """It is him: `{"person_status": "located" | "detained", "comment": "…"}`; the person is moved."""
     result: dict[str, Any] = _act(
@@ -164,7 +181,7 @@ def alerts_confirm(alert_id: int) -> dict[str, Any]:
 
 
 @api.post("/alerts/<int:alert_id>/dismiss")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_dismiss(alert_id: int) -> dict[str, Any]:
     """It is not him: `{"reason": "different_person" | "duplicate" | "data_error", "comment": "…"}`."""
     result: dict[str, Any] = _act(
@@ -275,10 +292,12 @@ def openapi_paths(error: Any, common_errors: dict[str, Any]) -> dict[str, Any]:
         },
         "required": ["id", "origin", "status", "severity", "person", "record", "explanation", "history"],
     }
-    roles_of = {
-        "read": "Roles: " + ", ".join(role.value for role in ALERT_READERS) + ".",
-        "act": "Roles: " + ", ".join(role.value for role in ALERT_ACTORS) + ".",
-    }
+    roles = (
+        "Roles: "
+        + ", ".join(role.value for role in ALERT_ROLES)
+        + ". An officer sees only the alerts assigned to him or asked for by one of his subscriptions;"
+        " any other answers 404, as if it did not exist."
+    )
     alert_id = {
         "name": "alert_id",
         "in": "path",
@@ -292,7 +311,7 @@ def openapi_paths(error: Any, common_errors: dict[str, Any]) -> dict[str, Any]:
             "post": {
                 "tags": ["alerts"],
                 "summary": summary_text,
-                "description": roles_of["act"],
+                "description": roles,
                 "parameters": [alert_id],
                 "requestBody": {
                     "required": True,
@@ -326,7 +345,7 @@ def openapi_paths(error: Any, common_errors: dict[str, Any]) -> dict[str, Any]:
             "get": {
                 "tags": ["alerts"],
                 "summary": "The alerts inbox, newest first",
-                "description": roles_of["read"],
+                "description": roles,
                 "parameters": [
                     {
                         "name": "status",
@@ -384,7 +403,7 @@ def openapi_paths(error: Any, common_errors: dict[str, Any]) -> dict[str, Any]:
             "get": {
                 "tags": ["alerts"],
                 "summary": "One alert: both sides, the explanation, sightings and history (audited)",
-                "description": roles_of["read"],
+                "description": roles,
                 "parameters": [alert_id],
                 "responses": {
                     "200": {"description": "The alert.", "content": {"application/json": {"schema": detail}}},

@@ -11,7 +11,7 @@ import click
 
 from watchlist.cli import CliState, main, pass_state
 from watchlist.db import session_scope
-from watchlist.demo import load_demo_persons
+from watchlist.demo import load_demo_persons, subscribe_demo_officer
 from watchlist.imports import ImportReport, import_person_file, read_person_file
 from watchlist.persons import find_person, person_to_dict
 
@@ -115,6 +115,8 @@ def demo(state: CliState) -> None:
     with session_scope(state.sessionmaker) as session:
         summary = load_demo_persons(session)
         create_demo_users(session)
+        if subscribe_demo_officer(session) is not None:
+            click.echo("demo-officer subscribed to every alert (inbox only): he sees the demo's alerts")
     click.echo(
         f"demo persons: created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}"
     )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from watchlist.audit import record_event
 from watchlist.db import utcnow
 from watchlist.delivery.endpoints import disable_endpoint
+from watchlist.delivery.rules import asks_for
 from watchlist.exc import FieldError, NotFound, ValidationFailed
 from watchlist.models import (
     Channel,
@@ -40,14 +41,6 @@ EVENT_TYPE = "alert.raised"
 AUDIT_ACTOR = "job:delivery"
 
 
-def _matches(kind: str | None, min_severity: Severity, region: str | None, alert: dict[str, Any]) -> bool:
-    return (
-        (kind is None or kind == alert["source_kind"])
-        and (region is None or (alert["region"] or "").casefold() == region.casefold())
-        and alert["severity"].rank >= min_severity.rank
-    )
-
-
 def enqueue_alert(
     session: Session, alert_id: int, *, severity: str, source_kind: str | None, region: str | None
 ) -> int:
@@ -59,7 +52,6 @@ def enqueue_alert(
         raise ValidationFailed(
             "invalid severity", [FieldError("severity", f"must be one of {', '.join(Severity)}")]
         ) from error
-    alert = {"severity": level, "source_kind": source_kind, "region": region}
     payload = {"type": EVENT_TYPE, "alert_id": alert_id, "severity": level.value, "source_kind": source_kind}
     now = utcnow()
 
@@ -78,28 +70,48 @@ def enqueue_alert(
         )
 
     rows: list[OutboxMessage] = []
-    subscribers = session.execute(
-        select(Subscription, User)
-        .join(User)
+    subscribers = session.scalars(
+        select(User)
+        .join(Subscription, Subscription.user_id == User.id)
         .where(
             Subscription.by_email.is_(True),
             User.is_active.is_(True),
             User.role == Role.OFFICER,
             User.email.is_not(None),
+            asks_for(
+                Subscription.source_kind,
+                Subscription.min_severity,
+                Subscription.region,
+                alert_kind=source_kind,
+                alert_severity=level,
+                alert_region=region,
+            ),
         )
-        .order_by(User.id)
+        .order_by(User.id, Subscription.id)
     ).all()
     emailed: set[str] = set()
-    for subscription, user in subscribers:
+    for user in subscribers:
         address = user.email or ""
-        if address.casefold() in emailed:
-            continue
-        if _matches(subscription.source_kind, subscription.min_severity, subscription.region, alert):
+        if address.casefold() not in emailed:
             emailed.add(address.casefold())
             rows.append(row(Channel.EMAIL, user_id=user.id, email=address))
-    for endpoint in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))):
-        if _matches(endpoint.source_kind, endpoint.min_severity, None, alert):
-            rows.append(row(Channel.WEBHOOK, endpoint_id=endpoint.id))
+    endpoints = session.scalars(
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.is_active.is_(True),
+            asks_for(
+                WebhookEndpoint.source_kind,
+                WebhookEndpoint.min_severity,
+                None,
+                alert_kind=source_kind,
+                alert_severity=level,
+                alert_region=None,
+            ),
+        )
+        .order_by(WebhookEndpoint.id)
+    )
+    for endpoint in endpoints:
+        rows.append(row(Channel.WEBHOOK, endpoint_id=endpoint.id))
     session.add_all(rows)
     session.flush()
     return len(rows)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchlist.delivery.subscriptions import add_subscription, list_subscriptions
 from watchlist.imports import import_person_file, read_person_file
+from watchlist.models import Role, Subscription, User
 from watchlist.persons import ImportSummary
+from watchlist.users import DEMO_USERNAME_PREFIX
 
 HERE = Path(__file__).parent
 DEMO_FILES = (HERE / "public_convictions.csv", HERE / "fictitious_persons.csv")
@@ -31,3 +35,13 @@ def load_demo_persons(session: Session) -> ImportSummary:
         total.updated += report.summary.updated
         total.unchanged += report.summary.unchanged
     return total
+
+
+def subscribe_demo_officer(session: Session) -> Subscription | None:
+    """Give the demo officer (once) a subscription to every alert, for his inbox only, so that he sees
+    the demo's alerts: an officer sees only those assigned to him or asked for by his subscriptions.
+    Returns the subscription made now; None when he has one already or does not exist."""
+    officer = session.scalar(select(User).where(User.username == f"{DEMO_USERNAME_PREFIX}{Role.OFFICER}"))
+    if officer is None or list_subscriptions(session, officer):
+        return None
+    return add_subscription(session, officer, by_email=False)

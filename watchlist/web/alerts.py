@@ -2,8 +2,10 @@
 the menu, and one alert (`/alerts/<id>`) with both records side by side, the explanation in words, the
 sightings, the history and the triage buttons.
 
-Officers and admins act, auditors read; screeners and editors do not see alerts. Every rule lives in
-`watchlist.alerts`; these views turn form fields into its arguments and its errors into messages.
+Officers and admins read and act; screeners, editors and auditors do not see alerts. An officer sees the
+alerts assigned to him or asked for by one of his subscriptions; any other answers 404 (audited). Every
+rule lives in `watchlist.alerts`; these views turn form fields into its arguments and its errors into
+messages.
 """
 
 from __future__ import annotations
@@ -23,13 +25,12 @@ from watchlist.alerts import (
     comment_alert,
     confirm_alert,
     dismiss_alert,
-    get_alert,
     list_alerts,
     officers,
     source_kinds,
     unread_count,
 )
-from watchlist.api.alerts import ALERT_ACTORS, ALERT_READERS, audit_alert_view
+from watchlist.api.alerts import ALERT_ROLES, audit_alert_view, reader, visible_alert
 from watchlist.db import get_session
 from watchlist.exc import Conflict, FieldError, ValidationFailed
 from watchlist.models import Alert, AlertStatus, DismissReason, Severity
@@ -44,13 +45,8 @@ def _principal() -> Principal:
     return principal
 
 
-def _can_act() -> bool:
-    principal = current_principal()
-    return principal is not None and principal.role in ALERT_ACTORS
-
-
 @web.get("/alerts")
-@allow(*ALERT_READERS)
+@allow(*ALERT_ROLES)
 def alerts_inbox() -> tuple[str, int]:
     """The inbox: newest first, filtered by status, severity, source kind and "assigned to me"."""
     principal = _principal()
@@ -62,7 +58,7 @@ def alerts_inbox() -> tuple[str, int]:
     except ValidationFailed as error:
         errors = error.details
         filters, page, _ = alert_filters({"per_page": str(PER_PAGE)}, principal.user_id)
-    found = list_alerts(session, filters, principal.user_id, page, PER_PAGE)
+    found = list_alerts(session, filters, reader(), page, PER_PAGE)
     page_html = render_template(
         "alerts_inbox.html",
         found=found,
@@ -70,7 +66,7 @@ def alerts_inbox() -> tuple[str, int]:
         errors={e.field: e.message for e in errors},
         statuses=[m.value for m in AlertStatus],
         severities=[m.value for m in Severity],
-        kinds=source_kinds(session),
+        kinds=source_kinds(session, reader()),
     )
     return page_html, 422 if errors else 200
 
@@ -82,7 +78,6 @@ def _detail(alert: Alert, problems: list[str] | None = None, status: int = 200) 
         alert=alert,
         person=alert.person,
         record=alert.record,
-        can_act=_can_act(),
         officers=officers(session),
         reasons=[m.value for m in DismissReason],
         person_statuses=[s.value for s in CONFIRMED_PERSON_STATUSES],
@@ -93,11 +88,11 @@ def _detail(alert: Alert, problems: list[str] | None = None, status: int = 200) 
 
 
 @web.get("/alerts/<int:alert_id>")
-@allow(*ALERT_READERS)
+@allow(*ALERT_ROLES)
 def alerts_detail(alert_id: int) -> tuple[str, int]:
     """One alert: both sides, why it matched, sightings, history and the triage buttons; audited."""
     session = get_session()
-    alert = get_alert(session, alert_id)
+    alert = visible_alert(alert_id)
     audit_alert_view(alert, _principal(), request.remote_addr)
     page = _detail(alert)
     # the page goes out only once the audit row of who saw it is stored
@@ -107,12 +102,12 @@ def alerts_detail(alert_id: int) -> tuple[str, int]:
 
 def _step(alert_id: int, action: str, run: Any) -> Response | tuple[str, int]:
     session = get_session()
-    alert = get_alert(session, alert_id)
+    alert = visible_alert(alert_id)
     try:
         run(alert, request.form, _principal().username)
     except ValidationFailed as error:
         session.rollback()
-        alert = get_alert(session, alert_id)
+        alert = visible_alert(alert_id)
         problems = [
             i18n.gettext("alerts.problem", field=_field_label(d.field), message=_problem_text(d.message))
             for d in error.details
@@ -120,7 +115,7 @@ def _step(alert_id: int, action: str, run: Any) -> Response | tuple[str, int]:
         return _detail(alert, problems, 422)
     except Conflict:
         session.rollback()
-        return _detail(get_alert(session, alert_id), [i18n.gettext("alerts.conflict")], 409)
+        return _detail(visible_alert(alert_id), [i18n.gettext("alerts.conflict")], 409)
     session.commit()
     flash(f"alerts.done.{action}")
     return redirect(url_for("web.alerts_detail", alert_id=alert_id))
@@ -152,14 +147,14 @@ def _field_label(field: str) -> str:
 
 
 @web.post("/alerts/<int:alert_id>/acknowledge")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_acknowledge(alert_id: int) -> Response | tuple[str, int]:
     """Take a new alert up."""
     return _step(alert_id, "acknowledged", lambda a, form, actor: acknowledge_alert(get_session(), a, actor))
 
 
 @web.post("/alerts/<int:alert_id>/assign")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_assign(alert_id: int) -> Response | tuple[str, int]:
     """Give an open alert to an officer."""
     return _step(
@@ -170,7 +165,7 @@ def alerts_assign(alert_id: int) -> Response | tuple[str, int]:
 
 
 @web.post("/alerts/<int:alert_id>/comment")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_comment(alert_id: int) -> Response | tuple[str, int]:
     """Add a comment to the alert's history."""
     return _step(
@@ -181,7 +176,7 @@ def alerts_comment(alert_id: int) -> Response | tuple[str, int]:
 
 
 @web.post("/alerts/<int:alert_id>/confirm")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_confirm(alert_id: int) -> Response | tuple[str, int]:
     """It is him: the person is moved to located or detained."""
     return _step(
@@ -194,7 +189,7 @@ def alerts_confirm(alert_id: int) -> Response | tuple[str, int]:
 
 
 @web.post("/alerts/<int:alert_id>/dismiss")
-@allow(*ALERT_ACTORS)
+@allow(*ALERT_ROLES)
 def alerts_dismiss(alert_id: int) -> Response | tuple[str, int]:
     """It is not him: dismissed with a reason and a comment."""
     return _step(
@@ -208,9 +203,9 @@ def alerts_dismiss(alert_id: int) -> Response | tuple[str, int]:
 
 def _unread_badge() -> int | None:
     principal = current_principal()
-    if principal is None:
+    if principal is None or principal.role not in ALERT_ROLES:
         return None
-    return unread_count(get_session(), principal.user_id) or None
+    return unread_count(get_session(), reader()) or None
 
 
 def init_app(app: Flask) -> None:

@@ -25,13 +25,13 @@ from watchlist.web import navigation, web
 MESSAGES: dict[str, dict[str, str]] = {
     "uk": {
         "nav.subscriptions": "Підписки",
-        "nav.subscriptions.description": "Які тривоги надходять вам електронною поштою, окрім вхідних.",
+        "nav.subscriptions.description": "Які тривоги потрапляють до вхідних і які ще й надходять поштою.",
         "nav.admin_deliveries": "Доставка",
         "nav.admin_deliveries.description": "Недоставлені сповіщення, повторне надсилання, вебхуки.",
         "subscriptions.title": "Підписки на тривоги",
         "subscriptions.all_title": "Підписки всіх працівників",
-        "subscriptions.explain": "Усі тривоги завжди є у вхідних. Підписка додає лист на вашу адресу для "
-        "тривог вибраного виду джерела, рівня й регіону.",
+        "subscriptions.explain": "У ваших вхідних — тривоги, призначені вам, і ті, що відповідають вашим "
+        "підпискам (вид джерела, рівень, регіон). Підписка «вхідні й лист» ще й надсилає їх на вашу адресу.",
         "subscriptions.email": "Ваша електронна адреса",
         "subscriptions.email_none": "не вказано",
         "subscriptions.save_email": "Зберегти адресу",
@@ -91,13 +91,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "nav.subscriptions": "Subscriptions",
-        "nav.subscriptions.description": "Which alerts are e-mailed to you, besides the inbox.",
+        "nav.subscriptions.description": "Which alerts reach your inbox, and which are also e-mailed to you.",
         "nav.admin_deliveries": "Delivery",
         "nav.admin_deliveries.description": "Undelivered notifications, sending again, webhooks.",
         "subscriptions.title": "Alert subscriptions",
         "subscriptions.all_title": "Everyone's subscriptions",
-        "subscriptions.explain": "Every alert is always in the inbox. A subscription also e-mails you the "
-        "alerts of a source kind, severity and region.",
+        "subscriptions.explain": "Your inbox holds the alerts assigned to you and those your subscriptions "
+        "ask for (source kind, severity, region). A subscription by e-mail also sends them to your address.",
         "subscriptions.email": "Your e-mail address",
         "subscriptions.email_none": "not set",
         "subscriptions.save_email": "Save the address",

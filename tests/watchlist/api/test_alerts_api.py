@@ -1,5 +1,6 @@
 """The alerts API: the inbox with its filters, one alert (audited), the triage steps; 422 naming the field,
-409 for a step the alert's status does not allow; officers and admins act, auditors read, others nothing."""
+409 for a step the alert's status does not allow; officers and admins read and act, others nothing; an
+officer sees the alerts his subscriptions ask for or assigned to him, any other is a 404 (audited)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchlist.alerts import raise_alert
+from watchlist.delivery.subscriptions import add_subscription
 from watchlist.incoming import receive_delivery
 from watchlist.models import Alert, AuditEvent, ConvictedPerson, PersonStatus, ReceivedRecord, Role, User
 from watchlist.persons import add_person, require_person
@@ -68,10 +70,27 @@ def user_headers(session: Session, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def subscribed(session: Session, officer: User, **subscription: str) -> User:
+    """The officer with an inbox-only subscription (by default to every alert), committed."""
+    add_subscription(session, officer, by_email=False, **subscription)
+    session.commit()
+    return officer
+
+
+@pytest.fixture
+def officer_headers(session: Session, make_user: Callable[..., User]) -> Callable[..., dict[str, str]]:
+    """Factory: headers of a new officer subscribed to every alert (or to what the keywords say)."""
+
+    def headers(username: str | None = None, **subscription: str) -> dict[str, str]:
+        return user_headers(session, subscribed(session, make_user(Role.OFFICER, username), **subscription))
+
+    return headers
+
+
 def test_the_inbox_lists_newest_first_with_filters_and_the_unread_count(
-    client: FlaskClient, auth_headers: Headers, alerts: list[Alert]
+    client: FlaskClient, officer_headers: Callable[..., dict[str, str]], alerts: list[Alert]
 ) -> None:
-    headers = auth_headers(Role.OFFICER)
+    headers = officer_headers()
     answer = client.get("/api/v1/alerts", headers=headers)
     assert answer.status_code == 200
     body = answer.json
@@ -108,7 +127,7 @@ def test_a_bad_filter_is_422_naming_it(
 def test_reading_an_alert_shows_both_sides_is_audited_and_marks_it_read(
     client: FlaskClient, session: Session, make_user: Callable[..., User], alerts: list[Alert]
 ) -> None:
-    officer = make_user(Role.OFFICER, "olena")
+    officer = subscribed(session, make_user(Role.OFFICER, "olena"))
     headers = user_headers(session, officer)
     answer = client.get(f"/api/v1/alerts/{alerts[0].id}", headers=headers)
     assert answer.status_code == 200
@@ -131,7 +150,7 @@ def test_reading_an_alert_shows_both_sides_is_audited_and_marks_it_read(
 def test_an_officer_triages_an_alert_through_the_api(
     client: FlaskClient, session: Session, make_user: Callable[..., User], alerts: list[Alert]
 ) -> None:
-    headers = user_headers(session, make_user(Role.OFFICER, "olena"))
+    headers = user_headers(session, subscribed(session, make_user(Role.OFFICER, "olena")))
     url = f"/api/v1/alerts/{alerts[0].id}"
     assert client.post(f"{url}/acknowledge", json={}, headers=headers).json["status"] == "acknowledged"  # type: ignore[index]
     again = client.post(f"{url}/acknowledge", json={}, headers=headers)
@@ -179,20 +198,91 @@ def test_bad_input_to_a_step_is_422_naming_the_field(
 
 
 @pytest.mark.parametrize(
-    ("role", "read", "act"),
+    ("role", "status"),
     [
-        (Role.OFFICER, 200, 200),
-        (Role.ADMIN, 200, 200),
-        (Role.AUDITOR, 200, 403),
-        (Role.SCREENER, 403, 403),
-        (Role.EDITOR, 403, 403),
+        (Role.OFFICER, 200),
+        (Role.ADMIN, 200),
+        # auditors read who saw which alert in the audit log, not the alerts' personal data
+        (Role.AUDITOR, 403),
+        (Role.SCREENER, 403),
+        (Role.EDITOR, 403),
     ],
 )
-def test_officers_and_admins_act_auditors_read_others_see_nothing(
-    client: FlaskClient, auth_headers: Headers, alerts: list[Alert], role: Role, read: int, act: int
+def test_officers_and_admins_read_and_act_others_see_nothing(
+    client: FlaskClient,
+    session: Session,
+    make_user: Callable[..., User],
+    alerts: list[Alert],
+    role: Role,
+    status: int,
 ) -> None:
-    headers = auth_headers(role)
-    assert client.get("/api/v1/alerts", headers=headers).status_code == read
-    assert client.get(f"/api/v1/alerts/{alerts[0].id}", headers=headers).status_code == read
+    user = make_user(role)
+    headers = user_headers(session, subscribed(session, user) if role is Role.OFFICER else user)
+    assert client.get("/api/v1/alerts", headers=headers).status_code == status
+    assert client.get(f"/api/v1/alerts/{alerts[0].id}", headers=headers).status_code == status
     answer = client.post(f"/api/v1/alerts/{alerts[0].id}/comment", json={"comment": "seen"}, headers=headers)
-    assert answer.status_code == act
+    assert answer.status_code == status
+
+
+STEPS = [
+    ("acknowledge", {}),
+    ("assign", {"assignee": "ivan"}),
+    ("comment", {"comment": "mine now"}),
+    ("confirm", {"person_status": "detained"}),
+    ("dismiss", {"reason": "duplicate", "comment": "not mine"}),
+]
+
+
+def test_an_alert_outside_an_officers_view_is_404_everywhere_and_the_refusal_is_audited(
+    client: FlaskClient,
+    session: Session,
+    make_user: Callable[..., User],
+    officer_headers: Callable[..., dict[str, str]],
+    alerts: list[Alert],
+) -> None:
+    # ivan watches border crossings; both alerts come from the POW registry
+    headers = officer_headers("ivan", source_kind="border")
+    inbox = client.get("/api/v1/alerts", headers=headers).json
+    assert inbox is not None and (inbox["alerts"], inbox["total"], inbox["unread"]) == ([], 0, 0)
+    assert client.get("/api/v1/alerts?source_kind=pow", headers=headers).json["total"] == 0  # type: ignore[index]
+    missing = client.get("/api/v1/alerts/999999", headers=headers)
+    hidden = client.get(f"/api/v1/alerts/{alerts[0].id}", headers=headers)
+    # the same answer as for an alert that does not exist: nothing tells him it does
+    assert (hidden.status_code, missing.status_code) == (404, 404)
+    assert hidden.json == {"error": {**missing.json["error"], "message": f"no alert {alerts[0].id}"}}  # type: ignore[index]
+    for step, body in STEPS:
+        answer = client.post(f"/api/v1/alerts/{alerts[0].id}/{step}", json=body, headers=headers)
+        assert answer.status_code == 404, step
+    session.expire_all()
+    alert = session.get(Alert, alerts[0].id)
+    assert alert is not None and alert.status.value == "new" and alert.assigned_to_id is None
+    assert [event.action for event in alert.events] == ["raised"]
+    refused = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access.refused").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor, e.subject["path"], e.outcome["status"], e.outcome["reason"]) for e in refused] == [
+        ("ivan", f"/api/v1/alerts/{alerts[0].id}", 404, "not visible"),
+        *(("ivan", f"/api/v1/alerts/{alerts[0].id}/{step}", 404, "not visible") for step, _ in STEPS),
+    ]
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "alert_view")).all() == []
+
+
+def test_assigning_an_alert_to_an_officer_lets_him_see_and_work_on_it(
+    client: FlaskClient,
+    session: Session,
+    make_user: Callable[..., User],
+    auth_headers: Headers,
+    officer_headers: Callable[..., dict[str, str]],
+    alerts: list[Alert],
+) -> None:
+    headers = officer_headers("ivan", source_kind="border")
+    url = f"/api/v1/alerts/{alerts[1].id}"
+    assert client.get(url, headers=headers).status_code == 404
+    assigned = client.post(f"{url}/assign", json={"assignee": "ivan"}, headers=auth_headers(Role.ADMIN))
+    assert assigned.status_code == 200
+    assert client.get(url, headers=headers).status_code == 200
+    inbox = client.get("/api/v1/alerts", headers=headers).json
+    assert inbox is not None and [a["id"] for a in inbox["alerts"]] == [alerts[1].id]
+    acknowledged = client.post(f"{url}/acknowledge", json={}, headers=headers)
+    assert acknowledged.status_code == 200 and acknowledged.json["status"] == "acknowledged"  # type: ignore[index]
+    assert client.get(f"/api/v1/alerts/{alerts[0].id}", headers=headers).status_code == 404

@@ -144,6 +144,8 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(invoke: Invoke, databa
     first = invoke("demo")
     assert first.exit_code == 0, first.output
     assert "demo persons: created 302, updated 0, unchanged 0" in first.output
+    assert "demo-officer subscribed to every alert" in first.output
     second = invoke("demo")
     assert "demo persons: created 0, updated 0, unchanged 302" in second.output
+    assert "subscribed" not in second.output
     assert count_persons(database) == 302

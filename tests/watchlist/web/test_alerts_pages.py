@@ -1,6 +1,6 @@
 """The alerts pages as an officer sees them: the inbox with filters and the unread count in the menu, an
-alert with both records side by side and why they matched, and the triage buttons; auditors read only,
-screeners and editors see no alerts."""
+alert with both records side by side and why they matched, and the triage buttons; an officer sees only
+the alerts his subscriptions ask for or assigned to him; auditors, screeners and editors see no alerts."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from jobs.runs import run_matching
 from tests.login_sessions import log_in
 from watchlist.access import SESSION_CSRF_TOKEN
 from watchlist.db import session_scope
+from watchlist.delivery.subscriptions import add_subscription
 from watchlist.incoming import receive_delivery
 from watchlist.models import Alert, AlertStatus, AuditEvent, ConvictedPerson, PersonStatus, Role, User
 from watchlist.persons import add_person, require_person
@@ -26,10 +27,24 @@ from watchlist.settings import Settings
 CSRF = "alerts-pages-csrf-token"
 
 
+# an inbox-only subscription to every alert
+EVERY_ALERT: dict[str, str] = {}
+
+
 @pytest.fixture
-def sign_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
-    def sign(role: Role, username: str | None = None, language: str | None = None) -> User:
+def sign_in(client: FlaskClient, session: Session, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Log in a new user of the role; an officer is subscribed to every alert unless told otherwise."""
+
+    def sign(
+        role: Role,
+        username: str | None = None,
+        language: str | None = None,
+        subscription: dict[str, str] | None = EVERY_ALERT,
+    ) -> User:
         user = make_user(role, username=username)
+        if role is Role.OFFICER and subscription is not None:
+            add_subscription(session, user, by_email=False, **subscription)
+            session.commit()
         log_in(client, user)
         with client.session_transaction() as cookie:
             cookie[SESSION_CSRF_TOKEN] = CSRF
@@ -173,14 +188,62 @@ def test_a_dismissal_without_a_comment_is_refused_naming_the_field(
     assert session.get(Alert, alerts[0].id).status is AlertStatus.NEW  # type: ignore[union-attr]
 
 
-def test_auditors_read_without_buttons_and_screeners_and_editors_see_no_alerts(
+def test_auditors_screeners_and_editors_see_no_alerts(
     client: FlaskClient, sign_in: Callable[..., User], alerts: list[Alert]
 ) -> None:
-    sign_in(Role.AUDITOR)
-    page = client.get(f"/alerts/{alerts[0].id}")
-    assert page.status_code == 200 and "/dismiss" not in page.get_data(as_text=True)
-    assert client.post(f"/alerts/{alerts[0].id}/acknowledge", data={"csrf_token": CSRF}).status_code == 403
-    for role in (Role.SCREENER, Role.EDITOR):
+    for role in (Role.AUDITOR, Role.SCREENER, Role.EDITOR):
         sign_in(role)
         assert client.get("/alerts").status_code == 403
-        assert 'href="/alerts"' not in client.get("/").get_data(as_text=True)
+        assert client.get(f"/alerts/{alerts[0].id}").status_code == 403
+        assert (
+            client.post(f"/alerts/{alerts[0].id}/acknowledge", data={"csrf_token": CSRF}).status_code == 403
+        )
+        home = client.get("/").get_data(as_text=True)
+        assert 'href="/alerts"' not in home and 'class="nav-badge"' not in home
+
+
+def test_an_officer_sees_nothing_of_the_alerts_outside_his_view(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User], alerts: list[Alert]
+) -> None:
+    # he watches the Kherson region; neither record names it
+    sign_in(Role.OFFICER, "ivan", language="en", subscription={"region": "Херсонська"})
+    inbox = client.get("/alerts")
+    assert inbox.status_code == 200 and "No alerts." in page_text(inbox)
+    body = inbox.get_data(as_text=True)
+    assert 'class="nav-badge"' not in body and "GNILITSKII" not in body
+    assert client.get("/alerts?status=new").status_code == 200
+    for url in (f"/alerts/{alerts[0].id}", "/alerts/999999"):
+        page = client.get(url)
+        assert page.status_code == 404 and "GNILITSKII" not in page.get_data(as_text=True), url
+    dismissed = client.post(
+        f"/alerts/{alerts[0].id}/dismiss", data={"csrf_token": CSRF, "reason": "duplicate", "comment": "x"}
+    )
+    assert dismissed.status_code == 404
+    session.expire_all()
+    assert session.get(Alert, alerts[0].id).status is AlertStatus.NEW  # type: ignore[union-attr]
+    refused = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access.refused").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor, e.subject["path"], e.outcome["status"], e.outcome["reason"]) for e in refused] == [
+        ("ivan", f"/alerts/{alerts[0].id}", 404, "not visible"),
+        ("ivan", f"/alerts/{alerts[0].id}/dismiss", 404, "not visible"),
+    ]
+
+
+def test_an_alert_assigned_to_an_officer_appears_in_his_inbox(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User], alerts: list[Alert]
+) -> None:
+    sign_in(Role.OFFICER, "ivan", language="en", subscription=None)
+    assert "No alerts." in page_text(client.get("/alerts"))
+    sign_in(Role.ADMIN, language="en")
+    assigned = client.post(f"/alerts/{alerts[1].id}/assign", data={"csrf_token": CSRF, "assignee": "ivan"})
+    assert assigned.status_code == 302
+    ivan = session.scalars(select(User).where(User.username == "ivan")).one()
+    log_in(client, ivan)
+    with client.session_transaction() as cookie:
+        cookie["lang"] = "en"
+    inbox = client.get("/alerts")
+    assert "1 alert" in page_text(inbox) and f'data-alert-id="{alerts[1].id}"' in inbox.get_data(as_text=True)
+    assert ">1</span>" in inbox.get_data(as_text=True)
+    assert client.get(f"/alerts/{alerts[1].id}").status_code == 200
+    assert client.get(f"/alerts/{alerts[0].id}").status_code == 404
