@@ -8,6 +8,8 @@ eval.json. Thresholds are read from config/default.toml, so the evaluation measu
 
     python -m bench.evaluate_matching            # full run, a few minutes, writes bench/results/
     python -m bench.evaluate_matching --quick    # smaller sets, prints only
+    python -m bench.evaluate_matching --seed 7 --sets real --no-peers --output-dir /tmp/eval
+                                                 # another sample, our engine only (for development)
 """
 
 from __future__ import annotations
@@ -234,9 +236,14 @@ def run_peer(
 
 
 def evaluate_set(
-    evaluation: EvaluationSet, engine: ModuleType, settings: MatchingSettings, workers: int, top_k: int
+    evaluation: EvaluationSet,
+    engine: ModuleType,
+    settings: MatchingSettings,
+    workers: int,
+    top_k: int,
+    peers: bool = True,
 ) -> list[MatcherRun]:
-    """Run our engine and both peers on one set."""
+    """Run our engine and, unless `peers` is false, both peers on one set."""
     positives = sum(query.expected is not None for query in evaluation.queries)
     log(
         f"{evaluation.key}: {len(evaluation.members)} members, {len(evaluation.queries)} queries "
@@ -244,6 +251,8 @@ def evaluate_set(
     )
     runs = [run_engine(engine, evaluation, settings)]
     log(f"{evaluation.key}: ours done in {sum(runs[0].seconds.values()):.1f} s")
+    if not peers:
+        return runs
     started = time.perf_counter()
     candidate_sets = retrieve_candidates(evaluation.members, evaluation.queries, top_k)
     log(f"{evaluation.key}: peer candidate sets (top {top_k}) in {time.perf_counter() - started:.1f} s")
@@ -529,6 +538,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sets", default="real,generated", help="which sets to run, comma-separated")
     parser.add_argument(
+        "--no-peers",
+        dest="peers",
+        action="store_false",
+        help="our engine only (the peers take minutes); for development, not for the published results",
+    )
+    parser.add_argument(
         "--output-dir", type=Path, help=f"where to write eval.md/.json (default {RESULTS}; quick: none)"
     )
     return parser.parse_args(argv)
@@ -547,10 +562,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sets: list[tuple[EvaluationSet, list[MatcherRun]]] = []
     if "real" in wanted:
         real = build_real_set(persons, members, args.seed)
-        sets.append((real, evaluate_set(real, engine, settings, args.workers, args.top_k)))
+        sets.append((real, evaluate_set(real, engine, settings, args.workers, args.top_k, args.peers)))
     if "generated" in wanted:
         generated = build_generated_set(source_persons(persons), generated_members, args.seed, args.variants)
-        sets.append((generated, evaluate_set(generated, engine, settings, args.workers, args.top_k)))
+        sets.append(
+            (generated, evaluate_set(generated, engine, settings, args.workers, args.top_k, args.peers))
+        )
     meta = {
         "run_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "

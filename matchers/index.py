@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from matchers.dates import PartialDate, parse_birth_date
 from matchers.explain import Explanation
 from matchers.names import NamePart, ParsedName, parse_name, patronymic_given_groups
-from matchers.scoring import DATE_BONUS, apply_birth_dates, compare_names, name_score
+from matchers.scoring import DATE_BONUS, PartComparison, apply_birth_dates, compare_names, name_score
 from matchers.transliterate import loose_skeleton
 
 # How many names, after the cheap whole-name comparison, get the full part-by-part score.
@@ -29,6 +29,8 @@ _BEST_DATE_BONUS = max(DATE_BONUS.values())
 _WINDOW = 7
 _SKIP = 2
 _SHORTEST_DELETION = 3
+# how far below the alert threshold an alert demoted to review is put
+_BELOW_ALERT = 0.0001
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,19 @@ class _IndexedPerson:
     entry: PersonEntry
     birth_date: PartialDate | None
     name_ids: tuple[int, ...]
+
+
+def written_exactly(parts: Iterable[PartComparison]) -> bool:
+    """Tell whether every word of the query is a word of the name as written (a form of it, not a slip):
+    the surname and each compared word agree fully, and the query has no word the name lacks."""
+    surname = False
+    for part in parts:
+        if part.query is None:
+            continue
+        if part.candidate is None or part.similarity < 1.0:
+            return False
+        surname = surname or part.role == "surname"
+    return surname
 
 
 def _deletions(text: str) -> set[str]:
@@ -284,15 +299,23 @@ class MatchIndex:
             )
             name_ids = [name_ids[position] for _, _, position in ranked]
         best: dict[int, Match] = {}
+        written_as = False
         for name_id in name_ids:
             indexed = self._names[name_id]
             assert indexed is not None
-            match = self._score(query, name, query_date, indexed)
+            match, exactly = self._score(query, name, query_date, indexed)
+            written_as = written_as or exactly
             if match is None:
                 continue
             current = best.get(match.person_id)
             if current is None or match.score > current.score:
                 best[match.person_id] = match
+        if written_as:
+            # the name as written is someone's on the list (whatever his birth date): another person reached
+            # only through a slip or a loose reading (Клопков for Клопиков) is shown for review, not alerted
+            for person_id, match in best.items():
+                if match.decision == "alert" and not written_exactly(match.explanation.parts):
+                    best[person_id] = self._for_review(match)
         ranked_matches = sorted(best.values(), key=lambda match: (-match.score, match.person_id))
         return ranked_matches[:limit]
 
@@ -318,16 +341,24 @@ class MatchIndex:
             screened = pool.map(_screen_chunk, chunks)
         return [matches for chunk in screened for matches in chunk]
 
+    def _for_review(self, match: Match) -> Match:
+        score = round(min(match.score, self.thresholds.alert - _BELOW_ALERT), 4)
+        return replace(
+            match, score=score, decision="review", explanation=replace(match.explanation, score=score)
+        )
+
     def _score(
         self, query: ParsedName, raw_query: str, query_date: PartialDate | None, indexed: _IndexedName
-    ) -> Match | None:
+    ) -> tuple[Match | None, bool]:
+        """Score one name of a person; also tell whether the query is that name as written."""
         person = self._persons[indexed.person_id]
         if name_score(query, indexed.parsed) + _BEST_DATE_BONUS < self.thresholds.review:
-            return None
+            return None, False
         names_score, parts = compare_names(query, indexed.parsed)
+        exactly = written_exactly(parts)
         score, date_effect = apply_birth_dates(names_score, query_date, person.birth_date)
         if score < self.thresholds.review:
-            return None
+            return None, exactly
         decision: Literal["alert", "review"] = "alert" if score >= self.thresholds.alert else "review"
         explanation = Explanation(
             matched_name=indexed.raw,
@@ -342,4 +373,4 @@ class MatchIndex:
             score=score,
             mixed_script=query.mixed_script,
         )
-        return Match(indexed.person_id, round(score, 4), decision, explanation)
+        return Match(indexed.person_id, round(score, 4), decision, explanation), exactly

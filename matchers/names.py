@@ -187,6 +187,28 @@ def _with_role(part: NamePart, role: Role) -> NamePart:
     return part if part.role == role else replace(part, role=role)
 
 
+# a woman's patronymic (-овна, -івна, -ична) and the man's form of a declined surname (-ов, -ев, -ин):
+# "Kabashov Irina Petrovna" is a clerk's slip for Кабашова, not her husband or brother
+_FEMININE_PATRONYMIC = ("vna", "ichna")
+_MASCULINE_SURNAME = ("ov", "ev", "in")
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _feminine_surname(part: NamePart) -> NamePart:
+    ending = "а" if _CYRILLIC.search(part.text[-1:]) else "a"
+    return replace(name_word(part.text + ending), text=part.text, role="surname")
+
+
+def _agree_in_sex(parts: list[NamePart]) -> list[NamePart]:
+    """Read the man's form of a surname as the woman's when the name's own patronymic is a woman's."""
+    if not any(p.role == "patronymic" and p.skeleton.endswith(_FEMININE_PATRONYMIC) for p in parts):
+        return parts
+    return [
+        _feminine_surname(p) if p.role == "surname" and p.skeleton.endswith(_MASCULINE_SURNAME) else p
+        for p in parts
+    ]
+
+
 def _split_words(text: str) -> list[tuple[str, bool, bool]]:
     """Return (word, written in capitals, before a comma) for each word, splitting initials and hyphens."""
     words: list[tuple[str, bool, bool]] = []
@@ -269,7 +291,7 @@ def parse_name(text: str) -> ParsedName:
             # "KACHAROV Konstantin", "Kacharov, Konstantin": the capitals or the comma mark the surname
             hints.append((capitals and any_lower) or before_comma)
     roles = _assign_roles(parts, hints)
-    parts = [_with_role(part, role) for part, role in zip(parts, roles, strict=True)]
+    parts = _agree_in_sex([_with_role(part, role) for part, role in zip(parts, roles, strict=True)])
     mixed = tuple(mixed_script_words(text)) if _LATIN.search(text) and _CYRILLIC.search(text) else ()
     full = tuple(part for part in parts if part.role != "initial")
     return ParsedName(raw=text, parts=tuple(parts), mixed_script=mixed, roles=tuple(roles), full_parts=full)

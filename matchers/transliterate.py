@@ -12,7 +12,8 @@ Polish ("Szczukin", "Władimirowicz"), Dutch, Swedish and Czech spellings and th
 * е/є/э/ё and e/ye/ie/je/yo/io/jo -> e; у and u/ou -> u; в/ў and v/w/ŭ -> v, Belarusian -au/-ou -> -ov;
 * ц and ts/tz/c (and German z before k) -> ts; ч and ch/tsch/tch/cz/č/Swedish tj -> ch; ш and
   sh/sch/sz/š/sj -> sh; щ and shch/schtsch/szcz/šč/ŝ/sjtj -> shch; ж and zh/ž/ż/zj -> zh; x -> ks; ь, ъ and
-  apostrophes vanish; Czech -ová -> -a after -ov/-ev/-in, dropped elsewhere (Kovalčuková is Ковальчук).
+  apostrophes vanish; Czech -ová -> -a after -ov/-ev/-in, -o after -enk (Bondarenková is Бондаренко),
+  dropped elsewhere (Kovalčuková is Ковальчук).
 
 Where systems disagree on what a Latin letter means ("ch" is ч in English, х in Czech and German, ш in
 French), :func:`loose_skeleton` merges the letters and :func:`alternative_skeletons` gives the other
@@ -39,8 +40,9 @@ _CYRILLIC = {
 _LATIN_SPECIAL = {
     "č": "ch", "ć": "ch", "š": "sh", "ś": "sh", "ž": "zh", "ż": "zh", "ź": "zh", "ŝ": "shch", "ł": "l",
     "ŭ": "v", "ĭ": "i", "ǐ": "i", "ß": "ss", "æ": "e", "œ": "e", "ø": "e", "đ": "d", "ħ": "h", "ı": "i",
-    "ü": "u", "ö": "e", "ä": "e", "å": "o",
+    "ü": "u", "ö": "e", "ä": "e", "å": "o", "â": "ia", "û": "iu",
 }  # fmt: skip
+# (ISO 9 and GOST 7.79 A write я as â and ю as û: Klânûškin is Клянюшкин)
 
 _GREEK = {
     "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "t", "ι": "i", "κ": "k",
@@ -71,6 +73,8 @@ _BELARUSIAN_VNA = re.compile(r"(?<=[ae])una$")
 # Czech and Slovak add -ová to the man's surname: Obuchovová is Обухова, Pachodavová is Паходава, but
 # Kovalčuková is Ковальчук, a surname Russian and Ukrainian leave the same for a woman
 _CZECH_FEMININE = re.compile(r"(?<=ov|ev|av|in|yn)ová$")
+# ... and in place of the -o of a Ukrainian -енко surname (Гончаренко: Hančarenková, Bondarenková)
+_CZECH_FEMININE_ENKO = re.compile(r"(?<=nk)ová$")
 _CZECH_FEMININE_UNDECLINED = re.compile(r"ová$")
 # Slovak and Czech soft consonants before a back vowel are Cyrillic ля, ня, тя, дя, лю (Kaľada is Коляда)
 _SOFT_CONSONANT = re.compile(r"([ľňťď])(?=[aouáóú])")
@@ -104,7 +108,8 @@ def _fold_latin_letter(char: str) -> str:
 
 def _latin_run(run: str) -> str:
     if not run.isascii():
-        run = _CZECH_FEMININE_UNDECLINED.sub("", _CZECH_FEMININE.sub("a", run))
+        run = _CZECH_FEMININE_ENKO.sub("o", _CZECH_FEMININE.sub("a", run))
+        run = _CZECH_FEMININE_UNDECLINED.sub("", run)
         run = _SOFT_CONSONANT.sub(r"\1j", run)
     folded = run if run.isascii() else "".join(_fold_latin_letter(char) for char in run)
     folded = _BELARUSIAN_OV.sub("ov", _GERMAN_TSK.sub("tsk", _FINAL_CK.sub("k", folded)))
@@ -170,7 +175,8 @@ def loose_skeleton(word_skeleton: str) -> str:
 # Zybko), GOST 7.79 B writes ц as cz (Czarev), Romance languages and the 2004 passports write к as c,
 # English writes дж as j (Jafarov) and т+ш as "tsh" like ч (Akhmetshin), Greek-style spellings ф as th
 # (Athanasov), Swedish щ as sjtj and sometimes sjt (Pasjtenko); Swedish sj before a vowel is also с+я
-# (Sjarhej for Сяргей), and Belarusian ў inside a word is u (Dubrouka for Дуброўка, not French ou = у).
+# (Sjarhej for Сяргей), Belarusian ў inside a word is u (Dubrouka for Дуброўка, not French ou = у), and
+# ISO 9, GOST 7.79 A and the scientific system write х as h (Mahorihin), which Ukrainian spellings use for г.
 _ALTERNATIVE_READINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"tj(?=[aeiouy])"), "č"),
     (re.compile(r"^j(?=[aeiouy])"), "dž"),
@@ -182,6 +188,7 @@ _ALTERNATIVE_READINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![cdsz])z(?!h)"), "c"),
     (re.compile(r"cz"), "c"),
     (re.compile(r"c(?![hz])"), "k"),
+    (re.compile(r"(?<![cksz])h"), "kh"),
 )
 
 

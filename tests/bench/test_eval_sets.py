@@ -84,3 +84,59 @@ def test_a_name_without_its_patronymic_and_a_compatible_birth_date_is_one_person
         # the one left out is not used as a negative either
         others = {query.name for query in evaluation.queries if query.category.endswith("other_person")}
         assert not others & {"Irina Petrenko", "Irina Olegovna Petrenko"}
+
+
+def test_a_latin_name_that_is_another_name_of_the_person_is_not_a_spelling_query(
+    person_record: Callable[..., dict[str, Any]],
+) -> None:
+    record = person_record(
+        "Кабашная Ирина Петровна",
+        [
+            "Iryna Petrivna KABASHNA",  # Ukrainian spelling
+            "Irina Petrovna KABASCHNAJA",  # German spelling
+            "Iryna Petrivna MOROZOVA",  # a married surname the record also gives in Cyrillic
+            "The Accountant",  # a nickname, translated
+        ],
+    )
+    record["names"].append(
+        {"name": "Морозова Ирина Петровна", "script": "Cyrl", "lang": "ru", "kind": "alias"}
+    )
+    person = to_real_person(0, record)
+    assert person is not None
+    assert person.latin == ("Iryna Petrivna KABASHNA", "Irina Petrovna KABASCHNAJA")
+    assert person.other_names == ("Iryna Petrivna MOROZOVA", "The Accountant")
+
+
+def test_belarusian_and_swedish_spellings_stay_spellings(
+    person_record: Callable[..., dict[str, Any]],
+) -> None:
+    record = person_record(
+        "Тесляков Евгений Андреевич",
+        ["Jauhen Andrejevitj TSIASLIAKOU", "Yauhen Andreevich TSIASLIAKOU", "Jevgenij Andrejevitj TESLJAKOV"],
+    )
+    record["names"].append(
+        {"name": "Цяслякоў Яўген Андрэевіч", "script": "Cyrl", "lang": "be", "kind": "alias"}
+    )
+    person = to_real_person(0, record)
+    assert person is not None and person.other_names == ()
+    assert len(person.latin) == 3
+
+
+def test_the_same_surname_born_on_the_day_with_day_and_month_swapped_is_not_a_negative(
+    person_record: Callable[..., dict[str, Any]],
+) -> None:
+    # one list writes 04.10.1962 month first: the hold-out with the member's surname is probably the member
+    member = {
+        **person_record("Чухранов Эдуард Александрович", ["Chukhranov Eduard"]),
+        "birth_dates": ["1962-10-04"],
+    }
+    holdout = {
+        **person_record("Чухранов Эдик Александрович", ["Chukhranov Edik"]),
+        "birth_dates": ["1962-04-10"],
+    }
+    persons = [to_real_person(number, record) for number, record in enumerate([member, holdout])]
+    for seed in range(4):
+        evaluation = build_real_set(
+            [person for person in persons if person is not None], members=1, seed=seed
+        )
+        assert not [query for query in evaluation.queries if query.category.endswith("other_person")]

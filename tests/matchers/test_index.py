@@ -133,3 +133,22 @@ def test_screening_ignores_name_order_and_letter_case(
     assert [(match.person_id, match.score, match.decision) for match in shuffled] == [
         (match.person_id, match.score, match.decision) for match in reference
     ]
+
+
+def test_a_typo_does_not_alert_when_another_person_on_the_list_has_the_name_exactly() -> None:
+    # two people a letter apart (Клопиков, Клопков): the screened name is one of them as written, so the
+    # other is only shown for review, not alerted as the same man with a typo
+    index = MatchIndex.build(
+        [
+            PersonEntry(1, ("Клопиков Семен Борисович",), "1963-05-13"),
+            PersonEntry(2, ("Клопков Семен Борисович",), "1968-10-25"),
+        ],
+        THRESHOLDS,
+    )
+    matches = index.screen("Semen Borisovich Klopkov")
+    assert [(match.person_id, match.decision) for match in matches] == [(2, "alert"), (1, "review")]
+    # alone on the list, the one-letter slip still alerts
+    alone = MatchIndex.build([PersonEntry(1, ("Клопиков Семен Борисович",), "1963-05-13")], THRESHOLDS)
+    assert [(match.person_id, match.decision) for match in alone.screen("Semen Borisovich Klopkov")] == [
+        (1, "alert")
+    ]

@@ -52,12 +52,38 @@ def _decision(stored: str, query: str, stored_date: str | None = None, query_dat
         ("Галина Петровна КОВАЛЬЧУК", "Galina Kovaľčuková"),
         # ... and to the man's form of a surname Russian declines (Обухов -> Обухова, Czech Obuchovová)
         ("Анна Ивановна ОБУХОВА", "Anna Obuchovová"),
+        # ... and to a Ukrainian -енко surname in place of its -o (Гончаренко -> Hančarenková)
+        ("Светлана Ивановна ГОНЧАРЕНКО", "Sviatlana Hancharenková"),
+        ("Светлана Ивановна ГОНЧАРЕНКО", "Svjatlana Hančarenková"),
+        # a woman's name (her patronymic says so) with the man's form of her surname is a clerk's slip
+        ("Кабашова Ирина Петровна", "Kabashov Irina Petrovna"),
+        ("Журбина Олена Вікторівна", "Zhurbin Olena Viktorivna"),
+        # ISO 9 and GOST 7.79 A write я as â and ю as û (Клянюшкин -> Klânûškin)
+        ("Клянюшкин Остап Русланович", "Klânûškin Ostap Ruslanovič"),
+        ("Брюлянов Тарас Васильевич", "Brûlânov Taras Vasilʹevič"),
+        # ... and х as h, which Ukrainian spellings use for г (Махорихин -> Mahorihin)
+        ("Махорихин Тарас Борисович", "Mahorihin Taras Borisovič"),
+        ("Хихорев Остап Валерьевич", "Hihorev Ostap Valerʹevič"),
         # a Cyrillic name whose surname was typed entirely with Latin look-alike letters
         ("Анна Борисовна COPOKA", "Anna Borisovna SOROKA"),
     ],
 )
 def test_real_spelling_patterns_alert(stored: str, query: str) -> None:
     assert _decision(stored, query) == "alert"
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        # the man's surname is read as the woman's only when the same name says she is a woman: a brother
+        # and a sister, a husband and a wife stay two people
+        ("Кабашов Игорь Петрович", "Kabashov Irina Petrovna"),
+        ("Кабашова Ирина Петровна", "Kabashov Igor Petrovich"),
+        ("Кабашов Петр Иванович", "Kabashova Irina Petrovna"),
+    ],
+)
+def test_a_man_and_a_woman_of_one_family_are_not_one_person(stored: str, query: str) -> None:
+    assert _decision(stored, query) != "alert"
 
 
 def test_swedish_and_dutch_zj_is_zh() -> None:
