@@ -118,8 +118,16 @@ DOOR_IDS = [f"{method} {path}" for method, path, _role in BODY_DOORS]
         # an integer literal longer than Python converts (4300 digits) is a ValueError, not a JSONDecodeError
         b'{"name": ' + b"1" * 5000 + b"}",
     ],
-    ids=["nested-arrays", "nested-objects", "truncated", "single-quotes", "trailing-comma", "bytes", "empty",
-         "huge-integer"],
+    ids=[
+        "nested-arrays",
+        "nested-objects",
+        "truncated",
+        "single-quotes",
+        "trailing-comma",
+        "bytes",
+        "empty",
+        "huge-integer",
+    ],
 )
 @pytest.mark.parametrize(("method", "path", "role"), BODY_DOORS, ids=DOOR_IDS)
 def test_json_that_cannot_be_read_is_a_400_and_writes_nothing(
@@ -151,16 +159,31 @@ def test_json_that_cannot_be_read_is_a_400_and_writes_nothing(
 @pytest.mark.parametrize(
     ("method", "path", "role", "body", "field"),
     [
-        ("POST", "/api/v1/persons", Role.EDITOR, {**PERSON, "external_id": "BAD-2", "full_name": MILLION},
-         "full_name"),
-        ("POST", "/api/v1/persons", Role.EDITOR, {**PERSON, "external_id": "BAD-2", "aliases": [MILLION]},
-         "aliases"),
+        (
+            "POST",
+            "/api/v1/persons",
+            Role.EDITOR,
+            {**PERSON, "external_id": "BAD-2", "full_name": MILLION},
+            "full_name",
+        ),
+        (
+            "POST",
+            "/api/v1/persons",
+            Role.EDITOR,
+            {**PERSON, "external_id": "BAD-2", "aliases": [MILLION]},
+            "aliases",
+        ),
         ("PATCH", "/api/v1/persons/{id}", Role.EDITOR, {"full_name": MILLION}, "full_name"),
         ("POST", "/api/v1/persons/{id}/close", Role.EDITOR, {"reason": MILLION}, "reason"),
         ("POST", "/api/v1/screen", Role.SCREENER, {"name": MILLION}, "name"),
         ("POST", "/api/v1/screen", Role.SCREENER, {"surname": MILLION, "given_name": "Олег"}, "surname"),
-        ("POST", "/api/v1/screen/batch", Role.SCREENER, {"records": [{"name": "Олег"}, {"name": MILLION}]},
-         "records[1].name"),
+        (
+            "POST",
+            "/api/v1/screen/batch",
+            Role.SCREENER,
+            {"records": [{"name": "Олег"}, {"name": MILLION}]},
+            "records[1].name",
+        ),
     ],
     ids=["create", "create-alias", "edit", "close", "screen", "screen-surname", "batch"],
 )
@@ -209,8 +232,9 @@ def test_a_person_field_of_the_wrong_type_is_named(
 @pytest.mark.parametrize("value", [["x"], {"x": 1}, True], ids=["list", "object", "bool"])
 # the conviction's columns are left out: an edit carries the stored `convictions`, which a lone
 # `case_number` cannot be merged into
-@pytest.mark.parametrize("field", ["full_name", "aliases", "birth_date", "birth_place", "citizenship", "status",
-                                   "notes"])
+@pytest.mark.parametrize(
+    "field", ["full_name", "aliases", "birth_date", "birth_place", "citizenship", "status", "notes"]
+)
 def test_an_edit_with_a_field_of_the_wrong_type_changes_nothing(
     client: FlaskClient, session: Session, editor: dict[str, str], person_id: int, field: str, value: Any
 ) -> None:
@@ -256,8 +280,17 @@ def test_a_screening_field_of_the_wrong_type_is_named(
         ({"records": [{"name": "Олег"}], "mode": "fast"}, ["mode"]),
         ({"records": [{"name": "Олег"}] * 10_001}, ["records"]),
     ],
-    ids=["array", "string", "records-string", "records-object", "empty", "null-record", "list-record",
-         "unknown-key", "too-many"],
+    ids=[
+        "array",
+        "string",
+        "records-string",
+        "records-object",
+        "empty",
+        "null-record",
+        "list-record",
+        "unknown-key",
+        "too-many",
+    ],
 )
 def test_a_batch_of_the_wrong_shape_is_named_and_nothing_is_screened(
     client: FlaskClient, session: Session, screener: dict[str, str], body: Any, fields: list[str]
@@ -285,8 +318,16 @@ def test_closing_with_a_reason_that_is_not_text_changes_nothing(
 
 @pytest.mark.parametrize(
     "query",
-    ["page=abc", "page=0", "page=99999999999999999999", "per_page=-1", "per_page=1e3", "status=gone",
-     "q=%00", "q=%1B"],
+    [
+        "page=abc",
+        "page=0",
+        "page=99999999999999999999",
+        "per_page=-1",
+        "per_page=1e3",
+        "status=gone",
+        "q=%00",
+        "q=%1B",
+    ],
 )
 def test_a_search_with_bad_parameters_names_them(
     client: FlaskClient, session: Session, editor: dict[str, str], query: str
@@ -332,8 +373,12 @@ def test_an_impossible_birth_date_of_a_screening_is_not_taken_for_a_date(
 
 # --- names that look like SQL, searches with wildcards ----------------------------------------------------
 
-SQL_NAMES = ["O'Brien Patrick", "'; DROP TABLE persons; --", 'Robert"); DELETE FROM person_names; --',
-             "Олег' OR '1'='1"]
+SQL_NAMES = [
+    "O'Brien Patrick",
+    "'; DROP TABLE persons; --",
+    'Robert"); DELETE FROM person_names; --',
+    "Олег' OR '1'='1",
+]
 
 
 @pytest.mark.parametrize("name", SQL_NAMES)
@@ -341,7 +386,8 @@ def test_sql_looking_names_are_stored_and_found_literally(
     client: FlaskClient, session: Session, editor: dict[str, str], person_id: int, name: str
 ) -> None:
     created = client.post(
-        "/api/v1/persons", json={"external_id": "SQL-1", "full_name": name, "aliases": [name + " Jr"]},
+        "/api/v1/persons",
+        json={"external_id": "SQL-1", "full_name": name, "aliases": [name + " Jr"]},
         headers=editor,
     )
     assert created.status_code == 201, created.json
@@ -360,15 +406,21 @@ def test_sql_looking_names_are_stored_and_found_literally(
 
 @pytest.mark.parametrize(
     ("q", "expected"),
-    [("%", ["100% Іванов"]), ("_", ["Іван_ов Петро"]), ("0%", ["100% Іванов"]), ("\\", ["Back\\slash Іван"]),
-     ("%Іван%", [])],
+    [
+        ("%", ["100% Іванов"]),
+        ("_", ["Іван_ов Петро"]),
+        ("0%", ["100% Іванов"]),
+        ("\\", ["Back\\slash Іван"]),
+        ("%Іван%", []),
+    ],
 )
 def test_percent_and_underscore_in_a_search_are_literal(
     client: FlaskClient, session: Session, editor: dict[str, str], q: str, expected: list[str]
 ) -> None:
     for number, name in enumerate(["100% Іванов", "Іван_ов Петро", "Іванов Петро", "Back\\slash Іван"]):
-        response = client.post("/api/v1/persons", json={"external_id": f"LIKE-{number}", "full_name": name},
-                               headers=editor)
+        response = client.post(
+            "/api/v1/persons", json={"external_id": f"LIKE-{number}", "full_name": name}, headers=editor
+        )
         assert response.status_code == 201, response.json
     audit_before = last_audit_id(session)
     found = client.get("/api/v1/persons", query_string={"q": q}, headers=editor)
@@ -398,7 +450,9 @@ def test_invisible_and_lookalike_characters_do_not_hide_a_person(
     client: FlaskClient, session: Session, screener: dict[str, str], person_id: int, name: str
 ) -> None:
     audit_before = last_audit_id(session)
-    response = client.post("/api/v1/screen", json={"name": name, "birth_date": "12.03.1975"}, headers=screener)
+    response = client.post(
+        "/api/v1/screen", json={"name": name, "birth_date": "12.03.1975"}, headers=screener
+    )
     assert response.status_code == 200, response.json
     assert response.json is not None
     assert [m["person_id"] for m in response.json["matches"]][:1] == [person_id]
@@ -425,15 +479,39 @@ def test_a_person_added_with_invisible_characters_is_found_by_the_plain_name(
 @pytest.mark.parametrize(
     ("method", "path", "role", "body", "field"),
     [
-        ("POST", "/api/v1/persons", Role.EDITOR, {**PERSON, "external_id": "C-1", "full_name": "Олег\x00 Гн"},
-         "full_name"),
-        ("POST", "/api/v1/persons", Role.EDITOR, {**PERSON, "external_id": "C-1", "notes": "\ud800"}, "notes"),
+        (
+            "POST",
+            "/api/v1/persons",
+            Role.EDITOR,
+            {**PERSON, "external_id": "C-1", "full_name": "Олег\x00 Гн"},
+            "full_name",
+        ),
+        (
+            "POST",
+            "/api/v1/persons",
+            Role.EDITOR,
+            {**PERSON, "external_id": "C-1", "notes": "\ud800"},
+            "notes",
+        ),
         ("POST", "/api/v1/screen", Role.SCREENER, {"name": "Олег\x00Гнилицький"}, "name"),
         ("POST", "/api/v1/screen", Role.SCREENER, {"name": "Олег \ud800"}, "name"),
-        ("POST", "/api/v1/screen", Role.SCREENER, {"name": "Олег", "nationality": "UA\x1b[31m"}, "nationality"),
+        (
+            "POST",
+            "/api/v1/screen",
+            Role.SCREENER,
+            {"name": "Олег", "nationality": "UA\x1b[31m"},
+            "nationality",
+        ),
         ("POST", "/api/v1/screen/batch", Role.SCREENER, {"records": [{"name": "\udfff"}]}, "records[0].name"),
     ],
-    ids=["create-nul", "create-surrogate", "screen-nul", "screen-surrogate", "screen-escape", "batch-surrogate"],
+    ids=[
+        "create-nul",
+        "create-surrogate",
+        "screen-nul",
+        "screen-surrogate",
+        "screen-escape",
+        "batch-surrogate",
+    ],
 )
 def test_control_characters_and_broken_unicode_are_named(
     client: FlaskClient,
