@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import http.server
 import io
 import json
@@ -24,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
@@ -39,11 +41,14 @@ from jobs.sources.config import load_sources
 from jobs.sources.parse import UnusableDelivery, parse_delivery
 from tests.login_sessions import log_in
 from tests.row_counts import audit_actions, last_audit_id, row_counts
+from watchlist import migrations
 from watchlist.access import SESSION_CSRF_TOKEN
 from watchlist.cli import CliState, main
+from watchlist.db import make_engine
 from watchlist.exc import ValidationFailed
 from watchlist.imports import MAX_XLSX_COLUMNS, read_person_file, read_rows
 from watchlist.models import ConvictedPerson, Delivery, DeliveryStatus, PersonName, QuarantinedRow, Role, User
+from watchlist.persons import add_person, require_person
 from watchlist.settings import Settings
 
 CSRF = "bad-input-csrf-token"
@@ -148,8 +153,6 @@ def list_upload(client: FlaskClient, name: str, content: bytes) -> TestResponse:
 def page_errors(response: TestResponse) -> str:
     """The page's text as a reader sees it, tags dropped."""
     body = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    import html
-
     return " ".join(html.unescape(body).split())
 
 
@@ -793,3 +796,21 @@ def test_the_incoming_parsers_say_why_a_delivery_cannot_be_used_and_raise_nothin
         list(parsed.rows())
     except UnusableDelivery:
         pytest.fail("a delivery judged usable could not be read again")
+
+
+def test_names_stored_before_the_search_form_changed_are_refolded_by_the_migration(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'refold.db'}")
+    migrations.upgrade(engine)
+    with Session(engine) as db:
+        add_person(
+            db, require_person({"external_id": "RF-1", "full_name": "Гнилиц\u200bький Олег"}), actor="t"
+        )
+        # what the search form was before revision 0015: NFKC and case folding, the zero-width space kept
+        db.execute(update(PersonName).values(folded="гнилиц\u200bький олег"))
+        db.commit()
+    with engine.begin() as connection:
+        command.downgrade(migrations.alembic_config(connection=connection), "0013")
+    migrations.upgrade(engine)
+    with Session(engine) as db:
+        assert list(db.scalars(select(PersonName.folded))) == ["гнилицький олег"]
+    engine.dispose()
