@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,16 @@ from watchlist.settings import Settings, load_settings
 from watchlist.users import create_token, create_user
 
 TEST_SECRET = "test-secret-key-not-for-production"
+
+# Property tests are bounded so the suite stays fast, and have no deadline: a machine shared by several test
+# runs is slow at times, and a slow example is not a failure. A test may ask for more or fewer examples.
+hypothesis_settings.register_profile(
+    "watchlist",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("watchlist")
 
 
 def pytest_report_header() -> str:

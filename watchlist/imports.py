@@ -41,6 +41,14 @@ XLSX_SUFFIXES = {".xlsx"}
 SUFFIXES = CSV_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | XLSX_SUFFIXES
 # a sheet can claim a million rows in a few kilobytes of zipped XML; stop reading long before memory runs out
 MAX_XLSX_ROWS = 200_000
+# no list has more columns than this; a row of 16,384 cells is someone testing the reader
+MAX_XLSX_COLUMNS = 500
+# A zip bomb: a few kilobytes that inflate to gigabytes. Real workbooks' XML packs 5 to 30 times; Apache POI
+# refuses a part packed more than 100 times, and so do we (parts under a megabyte are let through, since
+# tiny repetitive parts pack that well), and a workbook that inflates beyond a gigabyte altogether.
+MAX_XLSX_INFLATE_RATIO = 100
+MAX_XLSX_INFLATED_BYTES = 1024 * 1024 * 1024
+SMALL_XLSX_PART_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 ERROR_COLUMN = "error"
 # the size limit of `read_rows` when the caller names none: the default of `imports_max_file_bytes`
@@ -185,10 +193,52 @@ def _csv_table(data: bytes, name: str) -> Table:
     return _table(name, numbered())
 
 
+def load_json(text: str) -> Any:
+    """`json.loads`, with a document nested too deeply or an integer too long for Python to read raised as
+    the JSONDecodeError of any other unreadable JSON (they would be a RecursionError and a ValueError)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError as error:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from error
+    except ValueError as error:
+        # int("1" * 5000) is refused by Python (CVE-2020-10735), and so is such a number in JSON
+        raise json.JSONDecodeError(str(error).split(";", 1)[0], text, 0) from error
+
+
+def _check_zip(path: Path, name: str) -> None:
+    """Refuse a workbook whose parts inflate far beyond what its size allows (a zip bomb), before any
+    part of it is inflated. A part's declared size is what the zip reader inflates at most, so a zip
+    that lies about it is cut short there (and fails its checksum) rather than inflating more."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _file_error(name, f"is not a readable XLSX workbook: {error}") from error
+    inflated = 0
+    for part in parts:
+        inflated += part.file_size
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > SMALL_XLSX_PART_BYTES and ratio > MAX_XLSX_INFLATE_RATIO:
+            raise _file_error(
+                name,
+                f"is refused: its part {part.filename} inflates {ratio:,.0f} times, to {part.file_size:,} "
+                f"bytes (at most {MAX_XLSX_INFLATE_RATIO} times), as zip bombs do",
+            )
+    if inflated > MAX_XLSX_INFLATED_BYTES:
+        raise _file_error(
+            name,
+            f"is refused: it inflates to {inflated:,} bytes, more than the {MAX_XLSX_INFLATED_BYTES:,} "
+            "a workbook may",
+        )
+
+
 def _xlsx_table(path: Path, name: str) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_zip(path, name)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and data validation it cannot read; they carry no person data
@@ -198,13 +248,18 @@ def _xlsx_table(path: Path, name: str) -> Table:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise _file_error(name, f"is not a readable XLSX workbook: {error}") from error
     sheet = workbook.worksheets[0]
+    if (sheet.max_column or 0) > MAX_XLSX_COLUMNS:
+        # the sheet's own claim of its size would pad every row to it; its real rows are checked instead
+        sheet.reset_dimensions()
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         try:
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if number > MAX_XLSX_ROWS + 1:
                     raise _file_error(name, f"has more than {MAX_XLSX_ROWS} rows", number)
-                yield number, list(cells)
+                if len(cells) > MAX_XLSX_COLUMNS and not _is_blank(cells[MAX_XLSX_COLUMNS:]):
+                    raise _file_error(name, f"has more than {MAX_XLSX_COLUMNS} columns", number)
+                yield number, list(cells[:MAX_XLSX_COLUMNS])
         finally:
             workbook.close()
 
@@ -224,14 +279,16 @@ def _json_table(data: bytes, name: str, lines: bool) -> Table:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    yield number, note_columns(json.loads(line))
+                    value = load_json(line)
                 except json.JSONDecodeError as error:
                     yield number, error
+                    continue
+                yield number, note_columns(value)
 
     if lines:
         return Table(name, columns, None, numbered_lines())
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except json.JSONDecodeError as error:
         raise _file_error(name, f"is not valid JSON: {error}") from error
     if not isinstance(document, list):

@@ -146,7 +146,10 @@ def content_problem(content: bytes, content_type: str | None = None) -> str | No
 
 
 def _sample(content: bytes) -> str:
-    return content[: SAMPLE_CHARS * 2].decode("utf-8", errors="replace")[:SAMPLE_CHARS]
+    # PostgreSQL text cannot hold NUL, which UTF-16 and zipped (XLSX) deliveries are full of: without this,
+    # storing such a quarantined delivery failed and it was lost instead of kept for the operator
+    text = content[: SAMPLE_CHARS * 2].decode("utf-8", errors="replace")[:SAMPLE_CHARS]
+    return text.replace("\x00", "\ufffd")
 
 
 def _json_safe(cells: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,10 @@ letter escaped as `\\uXXXX`. orjson (a well-kept C-speed encoder) writes the sam
 faster, in the order the code built them (as `JSON_SORT_KEYS=False` meant) and as UTF-8, which halves a
 Cyrillic answer. Values orjson does not know itself (dates, decimals, UUIDs) go through Flask's own
 `default`, so they come out as before. Pretty-printed answers (debug mode) stay Flask's.
+
+Reading is the standard library's, except that a document nested deeper than Python's recursion limit is
+refused as invalid JSON (a ValueError, which `request.get_json` answers with its 400) instead of escaping as
+a RecursionError, which no handler expects and which would be a 500.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ _OPTIONS = (
 
 class OrjsonProvider(DefaultJSONProvider):
     """Flask's JSON provider with `response` (jsonify, views returning dicts and lists) done by orjson."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("the JSON is nested too deeply") from error
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         if (self.compact is None and self._app.debug) or self.compact is False:

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from matchers.normalize import normalize_name
 from matchers.scripts import detect_script
 from watchlist.alerts import queue_retro, screening_changed
 from watchlist.audit import audit
@@ -422,9 +423,19 @@ def require_person(data: Mapping[str, Any]) -> PersonInput:
 # --- names and their scripts ------------------------------------------------------------------------------
 
 
+# the length of the column the folded form is stored in (models/persons.py)
+FOLDED_LENGTH = 512
+
+
 def fold_name(text: str) -> str:
-    """The form names are searched by: NFKC, case folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    """The form names are searched by: the matcher's normalised name (NFKC, case folded, zero-width and bidi
+    characters dropped, look-alike letters of the other alphabet folded), cut to its column's length.
+
+    A name an editor pasted with an invisible character, or typed with a Latin `o` in a Cyrillic word, is
+    then found by the name as it reads. NFKC can make a name many times longer (one Arabic ligature is 18
+    letters), so the form is cut: a substring search loses only the far end of such a name.
+    """
+    return normalize_name(text)[:FOLDED_LENGTH]
 
 
 # --- reading a person back as input -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from defusedxml.ElementTree import iterparse
 
 from jobs.sources.config import Source
 from watchlist.exc import FieldError, ValidationFailed
-from watchlist.imports import EXTRA_CELLS, Table, _table, read_table, sniff_delimiter
+from watchlist.imports import EXTRA_CELLS, Table, _table, load_json, read_table, sniff_delimiter
 from watchlist.incoming import DeliveredRow, UnreadableRow, content_problem
 from watchlist.screening import QUERY_FIELDS
 
@@ -140,7 +140,7 @@ def _jsonl_table(path: Path, encoding: str) -> Table:
                 if not line.strip():
                     continue
                 try:
-                    value = json.loads(line)
+                    value = load_json(line)
                 except json.JSONDecodeError as error:
                     yield number, error
                     continue

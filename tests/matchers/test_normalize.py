@@ -6,8 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from matchers.dates import parse_birth_date
+from matchers.names import parse_name
 from matchers.normalize import mixed_script_words, normalize_name
 from matchers.scripts import detect_script
+from matchers.transliterate import skeleton
 
 
 @pytest.mark.parametrize(
@@ -90,3 +93,66 @@ def test_normalising_twice_changes_nothing(text: str) -> None:
 def test_normalize_name_accepts_any_text(text: str) -> None:
     once = normalize_name(text)
     assert normalize_name(once) == once
+
+
+# what a fuzzer should try on a name: letters of both alphabets and their look-alikes, invisible and bidi
+# characters, combining marks, NFKC expansions, apostrophes and dashes, digits and punctuation
+_HOSTILE_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            list("ГнилицькийОлегПетровичGNILITSKIIOLEGaeopcxy'’ʼ-–. ,;")
+            + [
+                "\u200b",
+                "\u200c",
+                "\u200d",
+                "\u2060",
+                "\ufeff",
+                "\u00ad",
+                "\u202a",
+                "\u202b",
+                "\u202e",
+                "\u2066",
+                "\u2067",
+                "\u2069",
+                "\u0301",
+                "\u0306",
+                "\u0308",
+                "\u0336",
+                "\ufdfa",
+                "\u3392",
+                "ﬁ",
+                "Ｋ",
+                "ǅ",
+                "ẞ",
+                "İ",
+                "ı",
+                "\U0001d400",
+                "\U000e0041",
+            ]
+        ),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=40,
+)
+
+
+@given(_HOSTILE_TEXT)
+def test_normalising_hostile_text_twice_changes_nothing(text: str) -> None:
+    once = normalize_name(text)
+    assert normalize_name(once) == once
+    assert not any(char in once for char in "\u200b\u200d\u202e\u2067\ufeff\u00ad")
+
+
+@given(_HOSTILE_TEXT)
+def test_the_name_readers_never_raise_on_any_text(text: str) -> None:
+    parsed = parse_name(text)
+    for word in normalize_name(text).split():
+        skeleton(word)
+    assert len(parsed.roles) == len(parsed.parts)
+    parse_birth_date(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789./- ")), max_size=14) | st.text(max_size=20))
+def test_reading_a_birth_date_never_raises(text: str) -> None:
+    value = parse_birth_date(text)
+    assert value is None or 1 <= value.year <= 9999

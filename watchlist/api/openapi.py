@@ -17,7 +17,7 @@ from watchlist.api import RETRY_AFTER_SECONDS, alerts, api, audit, runs
 from watchlist.api.persons import READERS, WRITERS
 from watchlist.api.screening import MAX_BATCH_RECORDS, SCREENERS
 from watchlist.models import PersonStatus, Role
-from watchlist.persons import MAX_CONVICTIONS, MAX_LENGTHS, MAX_NAMES, MAX_PER_PAGE
+from watchlist.persons import MAX_CONVICTIONS, MAX_ID, MAX_LENGTHS, MAX_NAMES, MAX_PER_PAGE
 from watchlist.screening import MAX_FIELD_LENGTH, MAX_NAME_LENGTH
 
 OPENAPI_VERSION = "3.1.0"
@@ -385,7 +385,9 @@ def _paths() -> dict[str, Any]:
                         "name": "page",
                         "in": "query",
                         "description": "from 1; empty means 1",
-                        "schema": {"anyOf": [{"type": "integer", "minimum": 1}, {"const": ""}]},
+                        "schema": {
+                            "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"const": ""}]
+                        },
                     },
                     {
                         "name": "per_page",

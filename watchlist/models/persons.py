@@ -90,8 +90,9 @@ class PersonName(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(512))
-    # NFKC + casefold of `name`: the name-substring filter compares this, because SQLite's LIKE and lower()
-    # fold ASCII letters only and Cyrillic names must be found whatever their case
+    # `persons.fold_name` of `name` (normalised, case folded): the name-substring filter compares this,
+    # because SQLite's LIKE and lower() fold ASCII letters only and Cyrillic names must be found whatever
+    # their case
     folded: Mapped[str] = mapped_column(String(512), index=True)
     kind: Mapped[NameKind] = mapped_column(str_enum(NameKind, "name_kind"), default=NameKind.ALIAS)
     # ISO 15924 code computed from the letters: Cyrl, Latn, Mixed, …

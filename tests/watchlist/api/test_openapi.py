@@ -11,17 +11,12 @@ import pytest
 import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTERED_CHECKS
+from schemathesis.checks import load_all_checks
+from schemathesis.config import PositiveDataAcceptanceConfig
 from sqlalchemy.orm import Session
 
 from watchlist.access import policy_of
@@ -30,16 +25,9 @@ from watchlist.models import Role
 from watchlist.persons import add_person, require_person
 
 Headers = Callable[[Role], dict[str, str]]
-# the checks of the document against the answers; `positive_data_acceptance` is left out on purpose: a JSON
-# schema cannot say every rule (a birth date that is a real date, a name that is not blank after NFKC)
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
+# every check schemathesis has, so a check a later version adds runs too
+load_all_checks()
+CHECKS = list(REGISTERED_CHECKS.get_all())
 
 
 def document(client: FlaskClient) -> dict[str, object]:
@@ -136,6 +124,13 @@ def test_the_api_does_what_its_document_says(
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     # a query parameter nobody declared is ignored, as HTTP servers do; the bodies refuse unknown fields
     schema.config.generation.update(allow_extra_parameters=False)
+    # Data the document allows may still be refused with a 422 naming the field, or a 409 for an external
+    # id already taken: a JSON schema cannot say every rule (a birth date that is a real date, a name with a
+    # letter in it after NFKC, no control characters, a time with its zone). Any other answer to valid
+    # data (a 400, a 5xx, an undocumented status) still fails the check.
+    schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
+        expected_statuses=["2XX", "401", "403", "404", "409", "422"]
+    )
     operation = schema[path][method]
     headers = auth_headers(Role.ADMIN)
     cases = st.one_of(
@@ -153,6 +148,9 @@ def test_the_api_does_what_its_document_says(
         derandomize=True,
     )
     def conforms(case: schemathesis.Case) -> None:
+        # a query value of null, [] or {} goes on the wire as `name=` (or not at all), which is valid here:
+        # such a case is not the invalid request schemathesis takes it for
+        assume(not any(value is None or value == [] or value == {} for value in (case.query or {}).values()))
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     conforms()
