@@ -4,13 +4,13 @@ role (and anonymous) gets the answer its policy implies. Routes added later are 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from tests.bare_app import bare_app
 from tests.login_sessions import log_in
 from watchlist.access import (
     PUBLIC,
@@ -20,27 +20,12 @@ from watchlist.access import (
     policy_of,
     undeclared_endpoints,
 )
-from watchlist.app import create_app
-from watchlist.db import Database, make_engine
 from watchlist.models import Role, User
-from watchlist.settings import load_settings
 from watchlist.users import create_token, create_user
 
 CSRF = "matrix-csrf-token"
 # methods Flask adds to every rule by itself
 _IMPLICIT = {"HEAD", "OPTIONS"}
-
-
-def _bare_app() -> Flask:
-    """An app to read the routes from at collection time; it never opens its database."""
-    settings = load_settings(
-        config_file=Path(__file__).parents[2] / "config" / "default.toml",
-        environ={},
-        secret_key="collection-only-secret-key",
-        env="test",
-        database_url="sqlite://",
-    )
-    return create_app(settings, db=Database(make_engine("sqlite://")))
 
 
 def _routes(app: Flask) -> list[tuple[str, str, str]]:
@@ -57,12 +42,12 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "route" in metafunc.fixturenames:
-        routes = _routes(_bare_app())
+        routes = _routes(bare_app())
         metafunc.parametrize("route", routes, ids=[f"{method} {url}" for _endpoint, method, url in routes])
 
 
 def test_every_route_declares_an_access_policy() -> None:
-    assert undeclared_endpoints(_bare_app()) == []
+    assert undeclared_endpoints(bare_app()) == []
 
 
 def test_a_route_without_a_policy_is_found_and_denied(app: Flask, client: FlaskClient) -> None:

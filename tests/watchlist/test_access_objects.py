@@ -12,30 +12,16 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.bare_app import bare_app
 from tests.login_sessions import log_in
 from watchlist.access import PUBLIC, SESSION_CSRF_TOKEN, policy_of
-from watchlist.app import create_app
-from watchlist.db import Database, make_engine
 from watchlist.list_screening import read_list
 from watchlist.models import AuditEvent, Role, User
 from watchlist.persons import add_person, require_person
-from watchlist.settings import load_settings
 
 DEMO_LIST = Path(__file__).parents[2] / "watchlist" / "demo" / "incoming" / "pow_registry.csv"
 PERSON = {"external_id": "T-1", "full_name": "Гнилицький Олег Петрович", "birth_date": "1975-03-12"}
 CSRF = "objects-csrf-token"
-
-
-def _bare_app() -> Flask:
-    """An app to read the routes from at collection time; it never opens its database."""
-    settings = load_settings(
-        config_file=Path(__file__).parents[2] / "config" / "default.toml",
-        environ={},
-        secret_key="collection-only-secret-key",
-        env="test",
-        database_url="sqlite://",
-    )
-    return create_app(settings, db=Database(make_engine("sqlite://")))
 
 
 def _watchlist_routes(app: Flask) -> list[tuple[str, str]]:
@@ -51,7 +37,7 @@ def _watchlist_routes(app: Flask) -> list[tuple[str, str]]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "watchlist_route" in metafunc.fixturenames:
-        routes = _watchlist_routes(_bare_app())
+        routes = _watchlist_routes(bare_app())
         metafunc.parametrize("watchlist_route", routes, ids=[f"{method} {rule}" for method, rule in routes])
 
 
