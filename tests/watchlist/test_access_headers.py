@@ -14,8 +14,9 @@ from flask import Flask, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.bare_app import bare_app
 from tests.login_sessions import log_in
-from tests.watchlist.test_access_matrix import _bare_app, _routes
+from tests.watchlist.test_access_matrix import _routes
 from watchlist.access import public
 from watchlist.app import create_app
 from watchlist.db import Database
@@ -30,7 +31,7 @@ TEMPLATES = Path(__file__).parents[2] / "watchlist" / "templates"
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "route" in metafunc.fixturenames:
-        routes = _routes(_bare_app())
+        routes = _routes(bare_app())
         metafunc.parametrize("route", routes, ids=[f"{method} {url}" for _endpoint, method, url in routes])
 
 
