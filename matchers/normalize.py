@@ -68,6 +68,23 @@ def normalize_name(text: str) -> str:
     Apostrophe and dash variants become ``'`` and ``-``, ``ё`` becomes ``е``, whitespace is collapsed. Letters
     are not transliterated. Normalising twice changes nothing.
     """
+    normal = _normalize_once(text)
+    # look-alikes are judged on letters that casefolding and ё -> е then change ("AЁ" has no Latin twin,
+    # its "ае" has): fold again while both alphabets are left, until nothing changes (one more pass does)
+    for _ in range(_MAX_PASSES):
+        if not has_both_scripts(normal):
+            break
+        again = _normalize_once(normal)
+        if again == normal:
+            break
+        normal = again
+    return normal
+
+
+_MAX_PASSES = 3
+
+
+def _normalize_once(text: str) -> str:
     text = _hygiene(text)
     both_scripts = has_both_scripts(text)
     if both_scripts:
