@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from watchlist import incoming
@@ -76,6 +76,59 @@ def test_a_delivery_stores_its_records_keyed_by_source_and_record_id(session: Se
         session, "border", "border.csv", b"other", [(2, {"record_id": "POW-001", "full_name": "X Y"})]
     )
     assert session.scalar(select(func.count()).select_from(ReceivedRecord)) == 5
+
+
+def test_records_are_stored_exactly_as_delivered_whatever_characters_they_hold(session: Session) -> None:
+    # on PostgreSQL new records go in by COPY, whose text format gives tabs, newlines and backslashes a
+    # meaning of their own: what is read back must be what came
+    awkward = "Tab\there, new\nline, back\\slash \\N, \"quoted\" 'O'Brien'; Ганна-Марія Ґудзь ʼ 😀"
+    rows: Rows = [
+        (
+            2,
+            {
+                "record_id": "R\t1",
+                "full_name": "О'Брайєн Ганна\\N",
+                "birth_date": "\\N",
+                "note": awkward,
+                "empty": "",
+                "crossing_point": "Чонгар\r\nЧаплинка",
+            },
+        ),
+        (3, {"record_id": "R2", "full_name": "Без Дати"}),
+    ]
+    receive(session, rows)
+    stored = {
+        record.record_id: record
+        for record in session.scalars(select(ReceivedRecord).execution_options(populate_existing=True))
+    }
+    first, second = stored["R\t1"], stored["R2"]
+    assert (first.record_key, first.name, first.birth_date) == ("R\t1", "О'Брайєн Ганна\\N", "\\N")
+    assert first.attributes == {"note": awkward, "crossing_point": "Чонгар\r\nЧаплинка"}
+    assert (second.birth_date, second.attributes, second.matched_hash) == (None, {}, None)
+    assert first.first_seen_at.tzinfo is not None and first.first_seen_at == first.updated_at
+
+
+def test_a_large_delivery_brings_the_planners_statistics_up_to_date_as_it_goes(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with the counts of before, each slice's look-up of its keys on PostgreSQL read every record of the
+    # source, and a million-row delivery took 40 minutes
+    monkeypatch.setattr(incoming, "WRITE_BATCH", 50)
+    monkeypatch.setattr(incoming, "ANALYSE_FIRST_AT", 100)
+    analysed: list[int] = []
+    original = incoming.refresh_statistics
+
+    def counting(connection: Any, table: Any) -> None:
+        analysed.append(session.scalar(select(func.count()).select_from(ReceivedRecord)) or 0)
+        original(connection, table)
+
+    monkeypatch.setattr(incoming, "refresh_statistics", counting)
+    receive(session, pow_rows(500))
+    # at 100 new records, then each time they doubled, and once the delivery is stored
+    assert analysed == [100, 200, 400, 500]
+    if session.get_bind().dialect.name == "postgresql":
+        planned = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'incoming_records'"))
+        assert planned == 500
 
 
 def test_the_same_delivery_received_again_changes_nothing(session: Session) -> None:
