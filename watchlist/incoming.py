@@ -331,7 +331,7 @@ def receive_delivery(
             # the planner must know how many records the source has now: with the counts of before the
             # delivery, each slice's look-up of its keys read every record of the source (a million-row
             # first delivery took 40 minutes instead of one)
-            refresh_statistics(session.connection(), ReceivedRecord.__table__)
+            refresh_statistics(session.connection(), cast(Table, ReceivedRecord.__table__))
             analyse_at = new * 2
         if checked.quarantined:
             session.execute(
@@ -345,7 +345,7 @@ def receive_delivery(
         delivery.rows_absent = _mark_absent(session, source, delivery)
     if new >= ANALYSE_FIRST_AT:
         # and the matching run that follows looks the new records up
-        refresh_statistics(session.connection(), ReceivedRecord.__table__)
+        refresh_statistics(session.connection(), cast(Table, ReceivedRecord.__table__))
     session.flush()
     return DeliveryReport(delivery, new=new, changed=changed)
 
