@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
@@ -205,6 +205,108 @@ def load_json(text: str) -> Any:
     except ValueError as error:
         # int("1" * 5000) is refused by Python (CVE-2020-10735), and so is such a number in JSON
         raise json.JSONDecodeError(str(error).split(";", 1)[0], text, 0) from error
+
+
+# a JSON array is read an element (a row) at a time; none may be longer than this
+MAX_JSON_ELEMENT_CHARS = 1024 * 1024
+_JSON_READ_CHARS = 64 * 1024
+_JSON_WHITESPACE = " \t\n\r"
+_JSON_NUMBER_CHARACTERS = "0123456789.eE+-"
+
+
+class _JsonStream:
+    """A text stream read through a window that keeps only what is not yet decoded."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+        self.text = ""
+        self.position = 0  # in `text`
+        self.offset = 0  # characters of the stream before `text`
+        self.ended = False
+
+    def read_more(self) -> bool:
+        chunk = self.handle.read(_JSON_READ_CHARS)
+        if not chunk:
+            self.ended = True
+            return False
+        self.offset += self.position
+        self.text = self.text[self.position :] + chunk
+        self.position = 0
+        return True
+
+    def next_character(self) -> str:
+        """The next character that is not whitespace, not consumed; "" at the end."""
+        while True:
+            while self.position < len(self.text) and self.text[self.position] in _JSON_WHITESPACE:
+                self.position += 1
+            if self.position < len(self.text):
+                return self.text[self.position]
+            if not self.read_more():
+                return ""
+
+
+def _json_error(name: str, message: str) -> ValidationFailed:
+    return _file_error(name, f"is not valid JSON: {message}")
+
+
+def _json_element(stream: _JsonStream, decoder: json.JSONDecoder, number: int, name: str) -> Any:
+    while True:
+        try:
+            value, end = decoder.raw_decode(stream.text, stream.position)
+        except json.JSONDecodeError as error:
+            # most often the element goes on in the part of the file not read yet
+            if len(stream.text) - stream.position > MAX_JSON_ELEMENT_CHARS:
+                raise _json_error(
+                    name, f"element {number} is longer than {MAX_JSON_ELEMENT_CHARS} characters"
+                ) from error
+            if stream.read_more():
+                continue
+            at = stream.offset + error.pos
+            raise _json_error(name, f"element {number}: {error.msg} (character {at})") from error
+        except RecursionError as error:
+            raise _json_error(name, f"element {number} is nested too deeply") from error
+        except ValueError as error:
+            # an integer too long for Python (CVE-2020-10735)
+            raise _json_error(name, f"element {number}: {str(error).split(';', 1)[0]}") from error
+        # a number may go on in the part not read yet: "12" of "123", "1" of "1.5" read as far as "1."
+        if not stream.text[end:].strip(_JSON_NUMBER_CHARACTERS) and stream.read_more():
+            continue
+        stream.position = end
+        return value
+
+
+def json_array_items(handle: TextIO, name: str) -> Iterator[tuple[int, Any]]:
+    """The elements of a JSON document that is one array, numbered from 1, each as `json.loads` reads it,
+    from a text stream read a window at a time: a list of a million objects is never held whole.
+
+    Raises ValidationFailed, naming the element, when the document is not one valid JSON array or an
+    element is longer than MAX_JSON_ELEMENT_CHARS (no row is).
+    """
+    stream = _JsonStream(handle)
+    decoder = json.JSONDecoder()
+    if stream.next_character() != "[":
+        raise _file_error(name, "must hold a JSON array of objects, one a row")
+    stream.position += 1
+    number = 0
+    if stream.next_character() == "]":
+        stream.position += 1
+    else:
+        while True:
+            number += 1
+            stream.next_character()  # the decoder takes no whitespace before a value
+            yield number, _json_element(stream, decoder, number, name)
+            following = stream.next_character()
+            at = stream.offset + stream.position
+            stream.position += 1
+            if following == "]":
+                break
+            if following == "":
+                raise _json_error(name, f"the array is not closed (character {at})")
+            if following != ",":
+                raise _json_error(name, f"element {number + 1}: Expecting ',' delimiter (character {at})")
+    if stream.next_character() != "":
+        at = stream.offset + stream.position
+        raise _json_error(name, f"Extra data after the array (character {at})")
 
 
 def _check_zip(path: Path, name: str) -> None:

@@ -4,10 +4,10 @@ applied, so a list of a million rows is never held in memory whole.
 CSV and JSONL are read line by line (the encoding detected as `watchlist.imports` does: a byte-order mark,
 else UTF-8 when the whole file is valid UTF-8, else cp1251; the delimiter sniffed from the header); XLSX
 through openpyxl's read-only mode (its rows streamed, with the shared reader's row limit); XML with
-defusedxml's iterparse, which refuses entity declarations (XML bombs) and external references, each
-record element dropped once read. A JSON document (one array) is read whole: the format has no rows to
-stream. A row that cannot be read as a row is kept for quarantine; a file that cannot be read at all, or
-whose header lacks a mapped column, is a problem of the whole delivery.
+defusedxml's iterparse, which refuses entity declarations (XML bombs) and external references, each record
+element dropped once read. A JSON document (one array) is read an element at a time
+(`watchlist.imports.json_array_items`). A row that cannot be read as a row is kept for quarantine; a file that
+cannot be read at all, or whose header lacks a mapped column, is a problem of the whole delivery.
 
 A delivery is read twice: once to count its rows and find a problem anywhere in it (a truncated XML
 document, a stray byte at the end), before anything is written; then again as it is stored.
@@ -29,7 +29,15 @@ from defusedxml.ElementTree import iterparse
 
 from jobs.sources.config import Source
 from watchlist.exc import FieldError, ValidationFailed
-from watchlist.imports import EXTRA_CELLS, Table, _table, load_json, read_table, sniff_delimiter
+from watchlist.imports import (
+    EXTRA_CELLS,
+    Table,
+    _table,
+    json_array_items,
+    load_json,
+    read_table,
+    sniff_delimiter,
+)
 from watchlist.incoming import DeliveredRow, UnreadableRow, content_problem
 from watchlist.screening import QUERY_FIELDS
 
@@ -151,12 +159,27 @@ def _jsonl_table(path: Path, encoding: str) -> Table:
     return Table(path.name, columns, None, numbered())
 
 
+def _json_table(path: Path, encoding: str) -> Table:
+    columns: list[str] = []
+
+    def numbered() -> Iterator[tuple[int, Any]]:
+        with path.open(encoding=encoding) as handle:
+            for number, value in json_array_items(handle, path.name):
+                if isinstance(value, dict):
+                    columns.extend(key for key in value if key not in columns)
+                yield number, value
+
+    return Table(path.name, columns, None, numbered())
+
+
 def _open_table(source: Source, path: Path, encoding: str) -> Table:
     if source.format == "csv":
         return _csv_table(path, encoding)
     if source.format == "jsonl":
         return _jsonl_table(path, encoding)
-    # XLSX streams through openpyxl's read-only mode; a JSON array is one document, read whole
+    if source.format == "json":
+        return _json_table(path, encoding)
+    # XLSX streams through openpyxl's read-only mode
     return read_table(path, source.limits.max_bytes)
 
 

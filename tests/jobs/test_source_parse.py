@@ -128,6 +128,48 @@ def test_a_truncated_json_document_cannot_be_used(parse: Parse) -> None:
     assert parsed.problem is not None and "is not valid JSON" in parsed.problem
 
 
+def test_a_json_array_is_read_element_by_element_as_json_reads_it(parse: Parse) -> None:
+    # elements longer than a read of the file, numbers cut by a read, each value as json.loads gives it
+    long_name = "Гнилицький " * 9000
+    document = [
+        {"record_id": 1, "full_name": long_name, "weight": 1.5},
+        {"record_id": "2", "full_name": "O\\u2019Brien \\ud800", "born": None},
+        "not an object",
+        12345678901234567890,
+    ]
+    content = ("\ufeff [ " + " ,\n".join(json.dumps(item) for item in document) + " ]\n\n").encode()
+    read = parse(source("json"), content)
+    assert read.rows == [
+        (1, {"record_id": 1, "full_name": long_name, "weight": 1.5}),
+        (2, {"record_id": "2", "full_name": "O\\u2019Brien \\ud800", "born": None}),
+    ]
+    assert [(row.row_number, row.cells) for row in read.unreadable] == [
+        (3, {"value": "not an object"}),
+        (4, {"value": "12345678901234567890"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"record_id": "1"}', "must hold a JSON array"),
+        (b'[{"record_id": "1"} {"record_id": "2"}]', "element 2: Expecting ',' delimiter"),
+        (b'[{"record_id": "1"},]', "element 2: Expecting value"),
+        (b'[{"record_id": "1"}] [', "Extra data after the array"),
+        (b"[" * 100_000, "nested too deeply"),
+        (b'[{"a": ' + b"1" * 5000 + b"}]", "element 1"),
+        (b'[{"a": "' + b"x" * (3 * 1024 * 1024) + b'"}]', "element 1 is longer than"),
+        (b"   ", "is empty"),
+    ],
+)
+def test_a_json_document_that_is_not_one_valid_array_cannot_be_used(
+    parse: Parse, content: bytes, reason: str
+) -> None:
+    read = parse(source("json"), content)
+    assert read.rows is None
+    assert read.problem is not None and reason in read.problem, read.problem
+
+
 def test_a_csv_row_with_more_cells_than_the_header_is_kept_for_quarantine(parse: Parse) -> None:
     parsed = parse(source(), b"record_id,full_name\n1,Oleg G\n2,Ivan P,extra\n")
     assert parsed.rows == [(2, {"record_id": "1", "full_name": "Oleg G"})]
@@ -210,7 +252,7 @@ def _peak_bytes(read: Callable[[], int]) -> tuple[int, int]:
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("format_", ["csv", "jsonl", "xml"])
+@pytest.mark.parametrize("format_", ["csv", "jsonl", "json", "xml"])
 def test_a_large_delivery_is_read_as_a_stream_of_rows_not_held_whole(tmp_path: Path, format_: str) -> None:
     rows = 30_000
     path = tmp_path / f"big.{format_}"
@@ -219,13 +261,16 @@ def test_a_large_delivery_is_read_as_a_stream_of_rows_not_held_whole(tmp_path: P
             handle.write("record_id,full_name,birth_date,crossing_point\n")
         if format_ == "xml":
             handle.write("<list>\n")
+        if format_ == "json":
+            handle.write("[\n")
         for number in range(rows):
             values = (f"B-{number:06}", f"Гнилицький Олег {number}", "1993-01-02", "Chonhar")
             if format_ == "csv":
                 handle.write(",".join(values) + "\n")
-            elif format_ == "jsonl":
+            elif format_ in ("jsonl", "json"):
                 keys = ("record_id", "full_name", "birth_date", "crossing_point")
-                handle.write(json.dumps(dict(zip(keys, values, strict=True)), ensure_ascii=False) + "\n")
+                separator = "\n" if format_ == "jsonl" or number == rows - 1 else ",\n"
+                handle.write(json.dumps(dict(zip(keys, values, strict=True)), ensure_ascii=False) + separator)
             else:
                 handle.write(
                     f'<person id="{values[0]}"><name>{values[1]}</name><born>{values[2]}</born>'
@@ -233,6 +278,8 @@ def test_a_large_delivery_is_read_as_a_stream_of_rows_not_held_whole(tmp_path: P
                 )
         if format_ == "xml":
             handle.write("</list>\n")
+        if format_ == "json":
+            handle.write("]\n")
     mapping = {"record_id": "@id", "full_name": "name"} if format_ == "xml" else {}
     src = source(format_, mapping=mapping, record_path="person" if format_ == "xml" else None)
 

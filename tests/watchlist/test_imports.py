@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -289,3 +292,29 @@ def test_read_rows_refuses_rows_it_cannot_read_with_every_reason(tmp_path: Path)
         "incoming.jsonl:2:row: must be a JSON object",
         "incoming.jsonl:3:line: is not valid JSON: Expecting property name enclosed in double quotes",
     ]
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    elements=st.lists(_JSON_VALUES, max_size=8),
+    indent=st.sampled_from([None, 0, 2]),
+    read_chars=st.integers(min_value=1, max_value=40),
+)
+def test_a_json_array_read_a_window_at_a_time_gives_what_json_loads_gives(
+    elements: list[object], indent: int | None, read_chars: int
+) -> None:
+    # a window of a few characters cuts elements, strings, numbers and escapes anywhere
+    document = json.dumps(elements, indent=indent)
+    original = imports._JSON_READ_CHARS
+    imports._JSON_READ_CHARS = read_chars
+    try:
+        read = list(imports.json_array_items(io.StringIO(document), "list.json"))
+    finally:
+        imports._JSON_READ_CHARS = original
+    assert read == list(enumerate(json.loads(document), start=1))
