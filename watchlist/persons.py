@@ -88,6 +88,8 @@ MAX_LENGTHS = {
     "close_reason": 2_000,
 }
 MAX_NAMES = 100
+# how much of a refused value an error message quotes
+MAX_QUOTED = 60
 MAX_CONVICTIONS = 50
 MAX_PER_PAGE = 200
 # the largest value of an INTEGER primary key on PostgreSQL
@@ -105,6 +107,15 @@ _FALSE = {"0", "false", "no", "n", "ні", "нет"}
 
 
 # --- typed input -----------------------------------------------------------------------------------------
+
+
+def _quoted(value: Any) -> str:
+    """A refused value as an error message quotes it: whole when short, else its start and its length
+    (a million-character date must not come back in the answer)."""
+    text = repr(value)
+    if len(text) <= MAX_QUOTED:
+        return text
+    return f"{text[:MAX_QUOTED]}… ({len(str(value)):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -224,7 +235,7 @@ class _Reader:
             return None
         value = " ".join(value.split())
         if not any(char.isalpha() for char in value):
-            self.error(label, f"{value!r} is not a name: it has no letters")
+            self.error(label, f"{_quoted(value)} is not a name: it has no letters")
             return None
         return value
 
@@ -260,14 +271,14 @@ class _Reader:
             return None, None
         match = _BIRTH_DATE.fullmatch(text)
         if match is None:
-            self.error("birth_date", f"{text!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+            self.error("birth_date", f"{_quoted(text)} is not YYYY-MM-DD, YYYY-MM or YYYY")
             return None, None
         year, month, day = match.groups()
         precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
         try:
             value = date(int(year), int(month or 1), int(day or 1))
         except ValueError:
-            self.error("birth_date", f"{text!r} is not a real date")
+            self.error("birth_date", f"{_quoted(text)} is not a real date")
             return None, None
         return self._check_birth(value, precision), precision
 
@@ -289,12 +300,12 @@ class _Reader:
                 return None
             match = _FULL_DATE.fullmatch(text)
             if match is None:
-                self.error(label, f"{text!r} is not a date YYYY-MM-DD")
+                self.error(label, f"{_quoted(text)} is not a date YYYY-MM-DD")
                 return None
             try:
                 value = date(*(int(part) for part in match.groups()))
             except ValueError:
-                self.error(label, f"{text!r} is not a real date")
+                self.error(label, f"{_quoted(text)} is not a real date")
                 return None
         if value > utcnow().date():
             self.error(label, "is in the future")
@@ -311,7 +322,7 @@ class _Reader:
             return True
         if text in _FALSE:
             return False
-        self.error(label, f"{raw!r} is not true or false")
+        self.error(label, f"{_quoted(raw)} is not true or false")
         return default
 
     def conviction(self, source: Mapping[str, Any], prefix: str) -> ConvictionInput | None:

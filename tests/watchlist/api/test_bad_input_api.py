@@ -340,6 +340,18 @@ def test_an_impossible_date_of_a_person_is_named(
     assert row_counts(session) == before
 
 
+@pytest.mark.parametrize("field", ["birth_date", "verdict_date"])
+def test_a_huge_date_is_named_without_being_echoed_whole(
+    client: FlaskClient, session: Session, editor: dict[str, str], field: str
+) -> None:
+    before = row_counts(session)
+    response = client.post("/api/v1/persons", json={**PERSON, field: "9" * 100_000}, headers=editor)
+    assert response.status_code == 422, response.json
+    assert error_fields(response) == [field]
+    assert len(response.get_data()) < 2_000
+    assert row_counts(session) == before
+
+
 @pytest.mark.parametrize("value", ["1975-02-31", "31.02.1975", "0000-01-01", "3000-01-01", "1975-13-12"])
 def test_an_impossible_birth_date_of_a_screening_is_not_taken_for_a_date(
     client: FlaskClient, session: Session, screener: dict[str, str], person_id: int, value: str
