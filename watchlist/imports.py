@@ -53,6 +53,11 @@ DELIMITERS = (",", ";", "\t")
 ERROR_COLUMN = "error"
 # the size limit of `read_rows` when the caller names none: the default of `imports_max_file_bytes`
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+# the longest CSV cell read (Python's csv refuses longer ones, by default over 131,072 characters, and the
+# file then fails whole as unreadable); a long cell is read so that its row's check names its field. The
+# limit is the csv module's, for every reader in the process
+MAX_CSV_CELL_CHARS = 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_CELL_CHARS))
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,17 @@ def test_skip_invalid_writes_the_valid_rows_and_rejects_the_others_with_reasons(
     )
 
 
+def test_a_csv_cell_longer_than_the_csv_modules_default_limit_is_an_error_of_its_field(
+    tmp_path: Path,
+) -> None:
+    # Python's csv refuses cells over 131,072 characters, which made the whole file "not readable CSV"
+    path = write_csv(tmp_path / "p.csv", [HEADER, ["E-1", "Олег" * 50_000, *ROWS[0][2:]], ROWS[1]])
+    read = imports.read_person_file(path, 10**8)
+    assert read.file_errors == [] and [person.external_id for person in read.valid] == [ROWS[1][0]]
+    assert [(error.row, error.field) for error in read.rejected[0].errors] == [(2, "full_name")]
+    assert "is longer than 512 characters" in read.rejected[0].errors[0].message
+
+
 def test_skip_invalid_imports_the_good_rows(tmp_path: Path, session: Session) -> None:
     path = write_csv(tmp_path / "p.csv", [HEADER, ROWS[0], ["E-9", "", "", "", "", "", ""]])
     report = run_import(session, path, skip_invalid=True, reject_file=tmp_path / "r.csv")
