@@ -13,6 +13,7 @@ every worker wait for the others' writes, so one worker at a time is what to run
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +27,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs.runs import process_name
 from watchlist.alerts import raise_alerts_for
 from watchlist.db import session_scope, utcnow
-from watchlist.incoming import abandon_dead_runs, finish_run, mark_matched, records_to_match, start_run
+from watchlist.incoming import (
+    abandon_dead_runs,
+    finish_run,
+    mark_matched,
+    records_to_match,
+    start_run,
+    waiting_record_ids,
+)
 from watchlist.models import Run, RunKind, RunStatus
 from watchlist.models.runs import BatchStatus, MatchBatch
 from watchlist.screening import WatchlistIndex
@@ -59,13 +67,11 @@ def plan_run(
         if not pending:
             return None
         run = start_run(session, RunKind.MATCH, source, process_name())
-        after, batches = 0, 0
-        while True:
-            slice_ = records_to_match(session, source, after, batch_size)
-            if not slice_:
-                break
-            session.add(MatchBatch(run_id=run.id, first_record_id=slice_[0].id, last_record_id=slice_[-1].id))
-            after, batches = slice_[-1].id, batches + 1
+        batches = 0
+        ids = waiting_record_ids(session, source)
+        while chunk := list(itertools.islice(ids, batch_size)):
+            session.add(MatchBatch(run_id=run.id, first_record_id=chunk[0], last_record_id=chunk[-1]))
+            batches += 1
         run.counts = {"batches": batches}
         return run
 

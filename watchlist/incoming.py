@@ -516,6 +516,16 @@ def records_to_match(
     ]
 
 
+def waiting_record_ids(session: Session, source: str | None = None) -> Iterator[int]:
+    """The ids of the records waiting to be matched, in order, read as a stream (a run's plan needs no
+    more of a million records than their ids)."""
+    table = ReceivedRecord.__table__.c
+    query = select(table.id).where(waiting_to_be_matched()).order_by(table.id)
+    if source is not None:
+        query = query.where(table.source == source)
+    yield from session.scalars(query.execution_options(yield_per=10_000))
+
+
 def mark_matched(session: Session, records: Sequence[PendingRecord]) -> None:
     """Note that these records were matched as they read when taken (a record changed since then by
     another delivery keeps waiting)."""
