@@ -14,7 +14,14 @@ from rapidfuzz import fuzz, process
 from matchers.dates import PartialDate, parse_birth_date
 from matchers.explain import Explanation
 from matchers.names import NamePart, ParsedName, parse_name, patronymic_given_groups
-from matchers.scoring import DATE_BONUS, PartComparison, apply_birth_dates, compare_names, name_score
+from matchers.scoring import (
+    DATE_BONUS,
+    PartComparison,
+    apply_birth_dates,
+    compare_names,
+    name_score,
+    name_score_bound,
+)
 from matchers.transliterate import loose_skeleton
 
 # How many names, after the cheap whole-name comparison, get the full part-by-part score.
@@ -352,6 +359,9 @@ class MatchIndex:
     ) -> tuple[Match | None, bool]:
         """Score one name of a person; also tell whether the query is that name as written."""
         person = self._persons[indexed.person_id]
+        # the cheap bound first: most candidates fail it
+        if name_score_bound(query, indexed.parsed) + _BEST_DATE_BONUS < self.thresholds.review:
+            return None, False
         if name_score(query, indexed.parsed) + _BEST_DATE_BONUS < self.thresholds.review:
             return None, False
         names_score, parts = compare_names(query, indexed.parsed)

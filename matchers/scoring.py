@@ -301,6 +301,33 @@ def name_score(query: ParsedName, candidate: ParsedName) -> float:
     return _align(query, candidate)[0]
 
 
+def name_score_bound(query: ParsedName, candidate: ParsedName) -> float:
+    """Return a bound that `name_score` never exceeds, from the candidate's surname words alone.
+
+    Every other word is taken to agree fully with its whole weight, and the query's extra words to weigh
+    nothing; a surname word is worth at most its best evidence against any query word, or, left unaligned,
+    the half it gets beside a well-aligned other surname word. Values are at most 1, so none of this can
+    lower the ratio `_align` computes. Most candidates a query shares only a given name and patronymic with
+    are set aside here on a third of the word comparisons.
+    """
+    c_parts = candidate.parts
+    shares = _shares(candidate.roles)
+    best: list[float] = []
+    for c in c_parts:
+        if c.role != "surname":
+            best.append(1.0)
+            continue
+        best.append(max((_compare_words(q, c)[1] for q in query.parts), default=0.0))
+    surname_matched = any(value >= 0.8 for c, value in zip(c_parts, best, strict=True) if c.role == "surname")
+    total = 0.0
+    for c, value, share in zip(c_parts, best, shares, strict=True):
+        if c.role == "surname" and surname_matched:
+            value = max(value, 0.5)
+        total += share * value
+    weight = sum(shares)
+    return total / weight if weight > 0 else 0.0
+
+
 def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list[PartComparison]]:
     """Align the parts of two names whatever their order and return the name score with each part's share."""
     score, aligned = _align(query, candidate)
