@@ -34,6 +34,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.extensions["watchlist.settings"] = settings
     logging.basicConfig(level=settings.log_level)
 
+    # first: every request is timed, also one the access check turns away before the views, and the log
+    # line (after_request hooks run last registered first) shows the answer as it finally went out
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
     db = db or Database(web_engine(settings.database_url))
     db.init_app(app)
     hardening.init_app(app, settings)
@@ -49,8 +53,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from watchlist import metrics
 
     metrics.init_app(app)
-    app.before_request(_start_timer)
-    app.after_request(_log_request)
     return app
 
 

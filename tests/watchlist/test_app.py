@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import re
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -72,3 +75,15 @@ def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_
     assert screenings == 2
     app.extensions["watchlist.db"].engine.dispose()
     engine.dispose()
+
+
+def test_every_request_is_logged_with_its_duration_even_one_turned_away_before_the_views(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a page that needs a login is redirected by the access check, which ran before the timer started
+    # and logged "-0.0ms"
+    with caplog.at_level(logging.INFO, logger="watchlist.requests"):
+        app.test_client().get("/")
+    logged = [record.getMessage() for record in caplog.records if record.name == "watchlist.requests"]
+    assert len(logged) == 1
+    assert re.fullmatch(r"GET / 302 \d+\.\dms", logged[0]), logged
