@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from watchlist.audit import audit
@@ -532,10 +532,25 @@ def mark_matched(session: Session, records: Sequence[PendingRecord]) -> None:
     if not records:
         return
     table = cast(Table, ReceivedRecord.__table__)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # one statement for the batch, the pairs given as two arrays, instead of one UPDATE per record
+        connection.execute(
+            text(
+                "UPDATE incoming_records SET matched_hash = taken.hash "
+                "FROM unnest(CAST(:ids AS integer[]), CAST(:hashes AS varchar[])) AS taken(id, hash) "
+                "WHERE incoming_records.id = taken.id"
+            ),
+            {
+                "ids": [record.id for record in records],
+                "hashes": [record.screened_hash for record in records],
+            },
+        )
+        return
     statement = (
         update(table).where(table.c.id == bindparam("record_pk")).values(matched_hash=bindparam("matched"))
     )
-    session.connection().execute(
+    connection.execute(
         statement, [{"record_pk": record.id, "matched": record.screened_hash} for record in records]
     )
 

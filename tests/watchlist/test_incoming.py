@@ -339,6 +339,21 @@ def test_runs_whose_process_went_silent_are_marked_failed_with_the_reason(sessio
     assert abandon_dead_runs(session, timedelta(minutes=15), now=now) == []
 
 
+def test_a_record_changed_while_it_was_being_matched_keeps_waiting(session: Session) -> None:
+    receive(session, pow_rows(3))
+    taken = records_to_match(session, "pow")
+    renamed = pow_rows(3)
+    renamed[2][1]["full_name"] = "Особа Перейменована"
+    receive(session, renamed)
+    mark_matched(session, taken)
+    waiting = records_to_match(session, "pow")
+    assert [(pending.record_key, pending.record.name) for pending in waiting] == [
+        ("POW-003", "Особа Перейменована")
+    ]
+    matched = session.scalars(select(ReceivedRecord.matched_hash).order_by(ReceivedRecord.record_key)).all()
+    assert matched == [pending.screened_hash for pending in taken]
+
+
 def test_a_change_the_matcher_does_not_read_is_stored_but_not_matched_again(session: Session) -> None:
     receive(session, pow_rows(2))
     mark_matched(session, records_to_match(session, "pow"))
