@@ -7,8 +7,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 import traceback
+from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, g, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from watchlist.settings import Settings
@@ -121,8 +123,21 @@ class WithoutExceptionMessages(logging.Filter):
         return True
 
 
+def _refuse_undecodable_query() -> None:
+    # Werkzeug reads bytes that are not UTF-8 as U+FFFD: a search would run for something other than what
+    # was sent, and the audit row would record that instead
+    try:
+        # bytes sent as they are (Werkzeug's own reading fails on them: a 500), then percent-encoded ones
+        parse_qsl(request.query_string.decode("utf-8"), encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        # the error page reads the arguments too (its language links): it gets none
+        request.query_string = b""
+        raise BadRequest("the query string is not valid UTF-8 (percent-encode UTF-8 bytes)") from error
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["watchlist.trusted_proxies"] = settings.trusted_proxies
+    app.before_request(_refuse_undecodable_query)
     app.after_request(_security_headers)
     if not any(isinstance(known, WithoutExceptionMessages) for known in app.logger.filters):
         app.logger.addFilter(WithoutExceptionMessages())

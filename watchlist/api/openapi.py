@@ -79,16 +79,18 @@ SCREENING_QUERY: Schema = {
     "type": "object",
     "description": (
         "One person to screen. The name is `name` (or `full_name`), else `surname`, `given_name` and "
-        "`patronymic` joined; any script, any order, initials allowed. The birth date is raw text in any "
+        "`patronymic` joined; any script, any order, initials allowed; an empty or blank field counts as "
+        "absent. The birth date is raw text in any "
         "common format (1975-03-12, 12.03.1975, 1975)."
     ),
     "properties": {
         "record_id": {**_nullable(_text_max(MAX_FIELD_LENGTH)), "description": "the caller's id, echoed"},
-        "name": _nullable(_name_part),
-        "full_name": _nullable(_name_part),
-        "surname": _nullable(_name_part),
-        "given_name": _nullable(_name_part),
-        "patronymic": _nullable(_name_part),
+        # a name field that is empty or blank counts as absent; at least one must hold a name (anyOf)
+        "name": _nullable(_text_max(MAX_NAME_LENGTH)),
+        "full_name": _nullable(_text_max(MAX_NAME_LENGTH)),
+        "surname": _nullable(_text_max(MAX_NAME_LENGTH)),
+        "given_name": _nullable(_text_max(MAX_NAME_LENGTH)),
+        "patronymic": _nullable(_text_max(MAX_NAME_LENGTH)),
         "birth_date": _nullable(_text_max(MAX_FIELD_LENGTH)),
         "nationality": _nullable(_text_max(MAX_FIELD_LENGTH)),
         "document_number": _nullable(_text_max(MAX_FIELD_LENGTH)),

@@ -379,6 +379,21 @@ SQL_NAMES = [
 ]
 
 
+@pytest.mark.parametrize("query", [b"q=%FF%FE", b"q=%D0", b"q=\xd0\x9e\xff", b"page=1&q%FF=x"])
+def test_a_query_string_that_is_not_utf8_is_refused_not_guessed(
+    client: FlaskClient, session: Session, editor: dict[str, str], query: bytes
+) -> None:
+    # it was read with U+FFFD in place of the bytes, and a search for something else ran and was audited
+    audit_before = last_audit_id(session)
+    environ = {"QUERY_STRING": query.decode("latin-1")}
+    response = client.get("/api/v1/persons", headers=editor, environ_overrides=environ)
+    assert response.status_code == 400
+    assert response.json is not None and "UTF-8" in response.json["error"]["message"]
+    page = client.get("/persons", headers=editor, environ_overrides=environ)
+    assert page.status_code == 400
+    assert audit_actions(session, audit_before) == []
+
+
 @pytest.mark.parametrize("name", SQL_NAMES)
 def test_sql_looking_names_are_stored_and_found_literally(
     client: FlaskClient, session: Session, editor: dict[str, str], person_id: int, name: str

@@ -116,6 +116,12 @@ def persons(session: Session) -> None:
     session.commit()
 
 
+def _goes_as_nothing(value: object) -> bool:
+    if value is None or value == "" or value == {}:
+        return True
+    return isinstance(value, list) and all(_goes_as_nothing(item) for item in value)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS])
 def test_the_api_does_what_its_document_says(
@@ -148,9 +154,11 @@ def test_the_api_does_what_its_document_says(
         derandomize=True,
     )
     def conforms(case: schemathesis.Case) -> None:
-        # a query value of null, [] or {} goes on the wire as `name=` (or not at all), which is valid here:
-        # such a case is not the invalid request schemathesis takes it for
-        assume(not any(value is None or value == [] or value == {} for value in (case.query or {}).values()))
+        # a query value of null, "", [] or {} (or a list of such) goes on the wire as `name=` (or not at
+        # all), which the API reads as the parameter's default: such a case is not the invalid request
+        # schemathesis takes it for. `limit=` (runs) and `per_page=` (alerts) were drawn when this file ran
+        # alone, not in the whole suite: the cases drawn depend on what ran before
+        assume(not any(_goes_as_nothing(value) for value in (case.query or {}).values()))
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     conforms()
