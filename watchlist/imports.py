@@ -227,12 +227,10 @@ class _JsonStream:
         self.text = ""
         self.position = 0  # in `text`
         self.offset = 0  # characters of the stream before `text`
-        self.ended = False
 
     def read_more(self) -> bool:
         chunk = self.handle.read(_JSON_READ_CHARS)
         if not chunk:
-            self.ended = True
             return False
         self.offset += self.position
         self.text = self.text[self.position :] + chunk

@@ -322,7 +322,8 @@ def receive_delivery(
     session.flush()
     name = origin.rsplit("/", 1)[-1]
     new = changed = unchanged = quarantined = 0
-    analyse_at = ANALYSE_FIRST_AT
+    records = cast(Table, ReceivedRecord.__table__)
+    analyse_at, analysed_at = ANALYSE_FIRST_AT, 0
     for chunk in _chunks(itertools.chain(unreadable, rows or ()), WRITE_BATCH):
         checked = _check_rows(chunk, name)
         inserts, updates, same = _write_slice(session, source, delivery, checked, name)
@@ -331,8 +332,8 @@ def receive_delivery(
             # the planner must know how many records the source has now: with the counts of before the
             # delivery, each slice's look-up of its keys read every record of the source (a million-row
             # first delivery took 40 minutes instead of one)
-            refresh_statistics(session.connection(), cast(Table, ReceivedRecord.__table__))
-            analyse_at = new * 2
+            refresh_statistics(session.connection(), records)
+            analyse_at, analysed_at = new * 2, new
         if checked.quarantined:
             session.execute(
                 insert(QuarantinedRow), [{"delivery_id": delivery.id, **row} for row in checked.quarantined]
@@ -343,9 +344,9 @@ def receive_delivery(
     delivery.rows_quarantined = quarantined
     if full:
         delivery.rows_absent = _mark_absent(session, source, delivery)
-    if new >= ANALYSE_FIRST_AT:
+    if new >= ANALYSE_FIRST_AT and new > analysed_at:
         # and the matching run that follows looks the new records up
-        refresh_statistics(session.connection(), cast(Table, ReceivedRecord.__table__))
+        refresh_statistics(session.connection(), records)
     session.flush()
     return DeliveryReport(delivery, new=new, changed=changed)
 

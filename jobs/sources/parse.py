@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -139,32 +139,27 @@ def _csv_table(path: Path, encoding: str) -> Table:
     return _table(path.name, numbered())
 
 
-def _jsonl_table(path: Path, encoding: str) -> Table:
+def _jsonl_values(handle: TextIO, name: str) -> Iterator[tuple[int, Any]]:
+    # a line that is not JSON is handed on as its error, for quarantine
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, load_json(line)
+        except json.JSONDecodeError as error:
+            yield number, error
+
+
+def _json_values_table(
+    path: Path, encoding: str, values: Callable[[TextIO, str], Iterator[tuple[int, Any]]]
+) -> Table:
+    """A table of the numbered JSON values `values` reads from the file, its columns the objects' keys in
+    order of appearance."""
     columns: list[str] = []
 
     def numbered() -> Iterator[tuple[int, Any]]:
         with path.open(encoding=encoding) as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    value = load_json(line)
-                except json.JSONDecodeError as error:
-                    yield number, error
-                    continue
-                if isinstance(value, dict):
-                    columns.extend(key for key in value if key not in columns)
-                yield number, value
-
-    return Table(path.name, columns, None, numbered())
-
-
-def _json_table(path: Path, encoding: str) -> Table:
-    columns: list[str] = []
-
-    def numbered() -> Iterator[tuple[int, Any]]:
-        with path.open(encoding=encoding) as handle:
-            for number, value in json_array_items(handle, path.name):
+            for number, value in values(handle, path.name):
                 if isinstance(value, dict):
                     columns.extend(key for key in value if key not in columns)
                 yield number, value
@@ -176,9 +171,9 @@ def _open_table(source: Source, path: Path, encoding: str) -> Table:
     if source.format == "csv":
         return _csv_table(path, encoding)
     if source.format == "jsonl":
-        return _jsonl_table(path, encoding)
+        return _json_values_table(path, encoding, _jsonl_values)
     if source.format == "json":
-        return _json_table(path, encoding)
+        return _json_values_table(path, encoding, json_array_items)
     # XLSX streams through openpyxl's read-only mode
     return read_table(path, source.limits.max_bytes)
 
