@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
@@ -202,6 +204,18 @@ def _default_workers(records: int) -> int:
     return min(cpus, 8)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # reference counting still frees what dies; only the search for cycles waits, and resumes as it was
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _adopt_index(index: MatchIndex) -> None:
     global _worker_index
     _worker_index = index
@@ -228,10 +242,16 @@ class MatchIndex:
     def build(
         cls, entries: Iterable[PersonEntry], thresholds: Thresholds, max_candidates: int = 10
     ) -> MatchIndex:
-        """Build an index of all ``entries``."""
+        """Build an index of all ``entries``.
+
+        Python's cyclic garbage collector is paused meanwhile: every object a build makes lives as long as
+        the index, and a full collection walks all of them again each time the young ones outgrow a share
+        of them, a third of the build of 100,000 persons (bench/results/matcher-speed.md).
+        """
         index = cls(thresholds, max_candidates)
-        for entry in entries:
-            index.upsert(entry)
+        with _collector_paused():
+            for entry in entries:
+                index.upsert(entry)
         return index
 
     def __len__(self) -> int:

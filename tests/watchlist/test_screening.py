@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from watchlist import screening
 from watchlist.db import make_engine
 from watchlist.exc import Unavailable, ValidationFailed
 from watchlist.models import AuditEvent, ConvictedPerson
@@ -68,6 +71,33 @@ def test_a_namesake_born_twenty_years_later_does_not_alert(
     index = WatchlistIndex.load(session, settings)
     assert index.screen("Hnylytskyi Oleh", "12.03.1975")[0]["decision"] == "alert"
     assert all(match["decision"] != "alert" for match in index.screen("Hnylytskyi Oleh", "12.03.1995"))
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    # a test that freezes hands the objects back to the collector afterwards
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("persons", "unfrozen")
+def test_a_large_index_is_kept_out_of_the_garbage_collectors_way(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(screening, "SETTLE_MIN_PERSONS", 3)
+    frozen_before = gc.get_freeze_count()
+    index = WatchlistIndex.load(session, settings)
+    assert gc.get_freeze_count() > frozen_before
+    # the index works as before, and what it holds is among the frozen objects
+    assert index.screen("Aleksandr Kabashnyy")[0]["external_id"] == "UA-0001"
+    assert all(obj is not index.index for obj in gc.get_objects())
+
+
+@pytest.mark.usefixtures("persons", "unfrozen")
+def test_a_small_index_leaves_the_garbage_collector_alone(session: Session, settings: Settings) -> None:
+    frozen_before = gc.get_freeze_count()
+    WatchlistIndex.load(session, settings)
+    assert gc.get_freeze_count() == frozen_before
 
 
 def test_closed_persons_are_not_screened(
