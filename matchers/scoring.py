@@ -305,10 +305,11 @@ def name_score_bound(query: ParsedName, candidate: ParsedName) -> float:
     """Return a bound that `name_score` never exceeds, from the candidate's surname words alone.
 
     Every other word is taken to agree fully with its whole weight, and the query's extra words to weigh
-    nothing; a surname word is worth at most its best evidence against any query word, or, left unaligned,
-    the half it gets beside a well-aligned other surname word. Values are at most 1, so none of this can
-    lower the ratio `_align` computes. Most candidates a query shares only a given name and patronymic with
-    are set aside here on a third of the word comparisons.
+    nothing; a surname word is worth its best evidence against any query word (or a cap of it), or, left
+    unaligned, the half it gets beside a well-aligned other surname word. Values are at most 1, so none of
+    this can lower the ratio `_align` computes. Most candidates a query shares only a given name and
+    patronymic with are set aside here on a third of the word comparisons, and most of those are only
+    capped from edit distances (`_evidence_cap`), a few times cheaper than the comparison itself.
     """
     c_parts = candidate.parts
     shares = _shares(candidate.roles)
@@ -317,7 +318,7 @@ def name_score_bound(query: ParsedName, candidate: ParsedName) -> float:
         if c.role != "surname":
             best.append(1.0)
             continue
-        best.append(max((_compare_words(q, c)[1] for q in query.parts), default=0.0))
+        best.append(max((_evidence_cap(q, c) for q in query.parts), default=0.0))
     surname_matched = any(value >= 0.8 for c, value in zip(c_parts, best, strict=True) if c.role == "surname")
     total = 0.0
     for c, value, share in zip(c_parts, best, shares, strict=True):
@@ -326,6 +327,48 @@ def name_score_bound(query: ParsedName, candidate: ParsedName) -> float:
         total += share * value
     weight = sum(shares)
     return total / weight if weight > 0 else 0.0
+
+
+def _edit_cap(distance: int, longest: int) -> float:
+    # what _edit_similarity gives two words this far apart, the longer this long
+    if distance == 0:
+        return 1.0
+    if distance == 1 and longest >= 4:
+        return ONE_SLIP_SIMILARITY
+    if distance == 2 and longest >= 8:
+        return TWO_SLIPS_SIMILARITY
+    return min(1.0 - distance / longest, TWO_SLIPS_SIMILARITY - 0.05)
+
+
+def _spelling_cap(first: str, second: str, first_loose: str, second_loose: str) -> float:
+    # at least spelling_similarity: the strict distance, the loose one at its discount, or a sex form's
+    strict = _edit_cap(OSA.distance(first, second), max(len(first), len(second)))
+    if first_loose == second_loose:
+        return max(strict, LOOSE_FACTOR)
+    loose = _edit_cap(OSA.distance(first_loose, second_loose), max(len(first_loose), len(second_loose)))
+    return max(strict, LOOSE_FACTOR * min(loose, TWO_SLIPS_SIMILARITY), OTHER_SEX_SIMILARITY)
+
+
+def _evidence_cap(query: NamePart, surname: NamePart) -> float:
+    """Return at least what `_compare_words` gives a query word against a candidate's surname word, from
+    edit distances alone; the few pairs a given name or a father's name can lift are compared exactly."""
+    if query.is_initial:
+        similarity = INITIAL_SIMILARITY if query.skeleton[:1] in surname.initials else 0.0
+        return evidence(query, surname, similarity)
+    if (
+        surname.groups
+        or (surname.patronymic_like and query.role == "patronymic")
+        or (query.groups and surname.skeleton[:1] in query.initials)
+    ):
+        return _compare_words(query, surname)[1]
+    similarity = _spelling_cap(query.skeleton, surname.skeleton, query.loose, surname.loose)
+    if query.alternatives or surname.alternatives:
+        # _alternative_similarity: another reading of an ambiguous letter, at a discount
+        for first in (query.skeleton, *query.alternatives):
+            for second in (surname.skeleton, *surname.alternatives):
+                alike = _spelling_cap(first, second, loose_skeleton(first), loose_skeleton(second))
+                similarity = max(similarity, LOOSE_FACTOR * min(alike, ONE_SLIP_SIMILARITY))
+    return evidence(query, surname, similarity)
 
 
 def compare_names(query: ParsedName, candidate: ParsedName) -> tuple[float, list[PartComparison]]:
