@@ -28,7 +28,7 @@ from watchlist.settings import Settings
 # how far before the last loaded revision a refresh looks for changed persons
 RELOAD_MARGIN = timedelta(minutes=5)
 
-# an index of at least this many persons is moved out of the cyclic garbage collector's way once built
+# an index of at least this many persons is built out of the cyclic garbage collector's way
 SETTLE_MIN_PERSONS = 5_000
 
 # the columns of an incoming-list file that make up a name when `full_name` is absent, in the order joined
@@ -54,18 +54,32 @@ def person_entry(person: ConvictedPerson) -> PersonEntry:
     )
 
 
-def settle_long_lived() -> None:
-    """Leave what the process holds now out of every later garbage collection (`gc.freeze`).
+def build_long_lived(
+    entries: Sequence[PersonEntry], thresholds: Thresholds, max_candidates: int
+) -> MatchIndex:
+    """Build the match index of a process (a web worker's, a matching run's), for a large watchlist out
+    of the way of Python's cyclic garbage collector.
 
-    A large index is millions of objects that live as long as the process, and Python's collector walks
-    them all again whenever the objects made since outgrow a quarter of them: screening makes and drops
-    many (the matcher's caches turn over), so about a quarter of a screening's time went to walks that
-    never found anything to free. Reference counting still frees a frozen object that dies (the index
-    holds no reference cycles), and forked children (`screen_many`) keep sharing its memory pages.
-    Garbage is collected first, so that only live objects are frozen.
+    A large index is millions of objects that live as long as the process, and the collector walks them
+    all again whenever the objects made since outgrow a quarter of them: screening makes and drops many
+    (the matcher's caches turn over), so about a quarter of a screening's time went to walks that never
+    found anything to free. So for `SETTLE_MIN_PERSONS` or more: garbage is collected first, the build
+    runs with the collector paused, and what the process then holds is frozen (`gc.freeze`), before a
+    collection would walk the new objects once more. Reference counting still frees a frozen object that
+    dies (the index holds no reference cycles), and forked children (`screen_many`) keep sharing its pages.
     """
+    if len(entries) < SETTLE_MIN_PERSONS:
+        return MatchIndex.build(entries, thresholds, max_candidates=max_candidates)
     gc.collect()
-    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        index = MatchIndex.build(entries, thresholds, max_candidates=max_candidates)
+        gc.freeze()
+    finally:
+        if was_enabled:
+            gc.enable()
+    return index
 
 
 def _screenable_persons(session: Session) -> Iterator[ConvictedPerson]:
@@ -78,6 +92,17 @@ def _screenable_persons(session: Session) -> Iterator[ConvictedPerson]:
         .execution_options(yield_per=2000)
     )
     yield from session.scalars(query)
+
+
+def _read_screenable(session: Session) -> tuple[dict[int, str], dict[int, bytes], list[PersonEntry]]:
+    external_ids: dict[int, str] = {}
+    details: dict[int, bytes] = {}
+    entries: list[PersonEntry] = []
+    for person in _screenable_persons(session):
+        external_ids[person.id] = person.external_id
+        details[person.id] = _packed_details(person)
+        entries.append(person_entry(person))
+    return external_ids, details, entries
 
 
 def _revision(session: Session) -> tuple[int, datetime | None]:
@@ -105,20 +130,13 @@ class WatchlistIndex:
     def load(cls, session: Session, settings: Settings) -> WatchlistIndex:
         """Build the index from every person who is not closed."""
         version, changed_at = _revision(session)
-        external_ids: dict[int, str] = {}
-        details: dict[int, bytes] = {}
-        entries: list[PersonEntry] = []
-        for person in _screenable_persons(session):
-            external_ids[person.id] = person.external_id
-            details[person.id] = _packed_details(person)
-            entries.append(person_entry(person))
-        index = MatchIndex.build(
+        # read in a function of its own: no person object (each a cycle with its names) outlives it
+        external_ids, details, entries = _read_screenable(session)
+        index = build_long_lived(
             entries,
             Thresholds(alert=settings.matching_alert_threshold, review=settings.matching_review_threshold),
             max_candidates=settings.matching_max_candidates,
         )
-        if len(index) >= SETTLE_MIN_PERSONS:
-            settle_long_lived()
         return cls(
             index=index, version=version, external_ids=external_ids, changed_at=changed_at, details=details
         )

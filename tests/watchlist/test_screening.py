@@ -88,6 +88,7 @@ def test_a_large_index_is_kept_out_of_the_garbage_collectors_way(
     frozen_before = gc.get_freeze_count()
     index = WatchlistIndex.load(session, settings)
     assert gc.get_freeze_count() > frozen_before
+    assert gc.isenabled()
     # the index works as before, and what it holds is among the frozen objects
     assert index.screen("Aleksandr Kabashnyy")[0]["external_id"] == "UA-0001"
     assert all(obj is not index.index for obj in gc.get_objects())
