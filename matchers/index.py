@@ -182,6 +182,29 @@ def query_name_keys(parsed: ParsedName) -> set[str]:
     return keys
 
 
+def _reading(parsed: ParsedName) -> tuple[tuple[object, ...], ...]:
+    """What every comparison and key reads of a name: its words but for their letters as written.
+
+    A person's names that read the same (his Ukrainian, Russian and Latin names often do: Жак Аркадій
+    Семенович, Жак Аркадий Семенович and Zhak Arkadii Semenovych) score the same against any query, so
+    only the first of them is indexed: each further one would be one more candidate to rank and score
+    for the same result. Only the name an explanation quotes changes, to the first of those names.
+    """
+    return tuple(
+        (
+            part.skeleton,
+            part.loose,
+            part.key,
+            part.role,
+            part.groups,
+            part.initials,
+            part.patronymic_like,
+            part.alternatives,
+        )
+        for part in parsed.parts
+    )
+
+
 def _cheap_string(parsed: ParsedName) -> str:
     return " ".join(sorted(part.key for part in parsed.full_parts))
 
@@ -264,10 +287,13 @@ class MatchIndex:
         """Add a person, or replace every name and the birth date of one already indexed."""
         self.remove(entry.person_id)
         name_ids: list[int] = []
+        readings: set[tuple[tuple[object, ...], ...]] = set()
         for raw in dict.fromkeys(entry.names):
             parsed = parse_name(raw)
-            if not parsed.parts:
+            reading = _reading(parsed)
+            if not parsed.parts or reading in readings:
                 continue
+            readings.add(reading)
             indexed = _IndexedName(entry.person_id, raw, parsed, _cheap_string(parsed))
             if self._free_ids:
                 name_id = self._free_ids.pop()

@@ -329,23 +329,12 @@ def name_score_bound(query: ParsedName, candidate: ParsedName) -> float:
     return total / weight if weight > 0 else 0.0
 
 
-def _edit_cap(distance: int, longest: int) -> float:
-    # what _edit_similarity gives two words this far apart, the longer this long
-    if distance == 0:
-        return 1.0
-    if distance == 1 and longest >= 4:
-        return ONE_SLIP_SIMILARITY
-    if distance == 2 and longest >= 8:
-        return TWO_SLIPS_SIMILARITY
-    return min(1.0 - distance / longest, TWO_SLIPS_SIMILARITY - 0.05)
-
-
 def _spelling_cap(first: str, second: str, first_loose: str, second_loose: str) -> float:
     # at least spelling_similarity: the strict distance, the loose one at its discount, or a sex form's
-    strict = _edit_cap(OSA.distance(first, second), max(len(first), len(second)))
+    strict = _edit_similarity(first, second)
     if first_loose == second_loose:
         return max(strict, LOOSE_FACTOR)
-    loose = _edit_cap(OSA.distance(first_loose, second_loose), max(len(first_loose), len(second_loose)))
+    loose = _edit_similarity(first_loose, second_loose)
     return max(strict, LOOSE_FACTOR * min(loose, TWO_SLIPS_SIMILARITY), OTHER_SEX_SIMILARITY)
 
 

@@ -89,6 +89,21 @@ def test_persons_are_added_changed_and_removed_without_a_rebuild(index: MatchInd
     assert _ids(index.screen("Illia Bohdanenko")) == [7]
 
 
+def test_names_that_read_alike_are_one_candidate_and_the_first_is_quoted() -> None:
+    # eight namesakes a decade apart, each listed in Ukrainian and in Russian, which read alike; only the
+    # last was born on the day the query gives: his names must not be crowded out of the detailed scoring
+    # by the others' second names
+    namesakes = [
+        PersonEntry(number, ("Жак Аркадій Семенович", "Жак Аркадий Семенович"), f"19{number}0-01-01")
+        for number in range(1, 9)
+    ]
+    index = MatchIndex.build(namesakes, THRESHOLDS)
+    matches = index.screen("Zhak Arkadii Semenovych", "01.01.1980")
+    assert (matches[0].person_id, matches[0].decision) == (8, "alert")
+    assert matches[0].explanation.matched_name == "Жак Аркадій Семенович"
+    assert all(match.decision == "review" for match in matches[1:])
+
+
 def test_limit_caps_the_candidates(index: MatchIndex) -> None:
     index.upsert(PersonEntry(8, ("Кабашний Олександр Іванович",), "1981"))
     assert len(index.screen("Кабашний Олександр")) == 2
