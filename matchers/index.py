@@ -352,12 +352,14 @@ class MatchIndex:
             )
             name_ids = [name_ids[position] for _, _, position in ranked]
         best: dict[int, Match] = {}
-        written_as = False
+        # persons one of whose names is the query as written
+        written_as: set[int] = set()
         for name_id in name_ids:
             indexed = self._names[name_id]
             assert indexed is not None
             match, exactly = self._score(query, name, query_date, indexed)
-            written_as = written_as or exactly
+            if exactly:
+                written_as.add(indexed.person_id)
             if match is None:
                 continue
             current = best.get(match.person_id)
@@ -365,9 +367,10 @@ class MatchIndex:
                 best[match.person_id] = match
         if written_as:
             # the name as written is someone's on the list (whatever his birth date): another person reached
-            # only through a slip or a loose reading (Клопков for Клопиков) is shown for review, not alerted
+            # only through a slip or a loose reading (Клопков for Клопиков) is shown for review, not alerted;
+            # a person one of whose names is written so is not another person, whichever name scored best
             for person_id, match in best.items():
-                if match.decision == "alert" and not written_exactly(match.explanation.parts):
+                if match.decision == "alert" and person_id not in written_as:
                     best[person_id] = self._for_review(match)
         ranked_matches = sorted(best.values(), key=lambda match: (-match.score, match.person_id))
         return ranked_matches[:limit]

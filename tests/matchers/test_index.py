@@ -104,6 +104,15 @@ def test_names_that_read_alike_are_one_candidate_and_the_first_is_quoted() -> No
     assert all(match.decision == "review" for match in matches[1:])
 
 
+def test_a_person_with_a_name_written_as_queried_is_alerted_whichever_of_his_names_scored_best() -> None:
+    # a fictitious demo person: the Russian name is the query as written, the Ukrainian one scores as
+    # high through the patronymic's father; he is the person written so, not "another person" to demote
+    names = ("Ґудзь Денис Олексійович", "Гудзь Денис Алексеевич", "Gudz Denys", "GUDZ DENIS")
+    index = MatchIndex.build([PersonEntry(1, names, "1956-06-22")], THRESHOLDS)
+    matches = index.screen("Denis Alekseevich Gudz'", "22 Jun 1956")
+    assert [(match.person_id, match.decision) for match in matches] == [(1, "alert")]
+
+
 def test_limit_caps_the_candidates(index: MatchIndex) -> None:
     index.upsert(PersonEntry(8, ("Кабашний Олександр Іванович",), "1981"))
     assert len(index.screen("Кабашний Олександр")) == 2
