@@ -228,8 +228,11 @@ def _default_workers(records: int) -> int:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    # reference counting still frees what dies; only the search for cycles waits, and resumes as it was
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector within the block, and resume it as it was.
+
+    Reference counting still frees what dies; only the search for cycles waits.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -272,7 +275,7 @@ class MatchIndex:
         of them, a third of the build of 100,000 persons (bench/results/matcher-speed.md).
         """
         index = cls(thresholds, max_candidates)
-        with _collector_paused():
+        with collector_paused():
             for entry in entries:
                 index.upsert(entry)
         return index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -146,16 +147,22 @@ def word_similarity(query: NamePart, candidate: NamePart) -> float:
     return similarity
 
 
-def _alternative_similarity(query: NamePart, candidate: NamePart) -> float:
+def _alternative_similarity(
+    query: NamePart, candidate: NamePart, alike: Callable[[str, str, str, str], float] | None = None
+) -> float:
     # the other reading of an ambiguous Latin letter ("Zarjew" read with German z = ц) agrees like a
-    # confusable letter: at a discount, and never on top of two slips
+    # confusable letter: at a discount, and never on top of two slips; `alike` compares two skeletons
+    # with their loose forms (spelling_similarity, or the bound's cap of it)
+    alike = alike or spelling_similarity
     best = 0.0
     for first in (query.skeleton, *query.alternatives):
         for second in (candidate.skeleton, *candidate.alternatives):
             if first is query.skeleton and second is candidate.skeleton:
                 continue
-            alike = spelling_similarity(first, second, loose_skeleton(first), loose_skeleton(second))
-            best = max(best, min(alike, ONE_SLIP_SIMILARITY))
+            best = max(
+                best,
+                min(alike(first, second, loose_skeleton(first), loose_skeleton(second)), ONE_SLIP_SIMILARITY),
+            )
     return LOOSE_FACTOR * best
 
 
@@ -352,11 +359,8 @@ def _evidence_cap(query: NamePart, surname: NamePart) -> float:
         return _compare_words(query, surname)[1]
     similarity = _spelling_cap(query.skeleton, surname.skeleton, query.loose, surname.loose)
     if query.alternatives or surname.alternatives:
-        # _alternative_similarity: another reading of an ambiguous letter, at a discount
-        for first in (query.skeleton, *query.alternatives):
-            for second in (surname.skeleton, *surname.alternatives):
-                alike = _spelling_cap(first, second, loose_skeleton(first), loose_skeleton(second))
-                similarity = max(similarity, LOOSE_FACTOR * min(alike, ONE_SLIP_SIMILARITY))
+        # another reading of an ambiguous letter, at a discount
+        similarity = max(similarity, _alternative_similarity(query, surname, _spelling_cap))
     return evidence(query, surname, similarity)
 
 

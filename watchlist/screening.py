@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
+from matchers.index import collector_paused
 from watchlist.alerts import queue_screening_hits
 from watchlist.audit import write_event
 from watchlist.db import read_only_session
@@ -71,14 +72,9 @@ def build_long_lived(
     if len(entries) < SETTLE_MIN_PERSONS:
         return MatchIndex.build(entries, thresholds, max_candidates=max_candidates)
     gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         index = MatchIndex.build(entries, thresholds, max_candidates=max_candidates)
         gc.freeze()
-    finally:
-        if was_enabled:
-            gc.enable()
     return index
 
 
