@@ -289,7 +289,7 @@ class MatchIndex:
     def upsert(self, entry: PersonEntry) -> None:
         """Add a person, or replace every name and the birth date of one already indexed."""
         self.remove(entry.person_id)
-        name_ids: list[int] = []
+        names: list[_IndexedName] = []
         readings: set[tuple[tuple[object, ...], ...]] = set()
         for raw in dict.fromkeys(entry.names):
             parsed = parse_name(raw)
@@ -297,21 +297,25 @@ class MatchIndex:
             if not parsed.parts or reading in readings:
                 continue
             readings.add(reading)
-            indexed = _IndexedName(entry.person_id, raw, parsed, _cheap_string(parsed))
-            if self._free_ids:
-                name_id = self._free_ids.pop()
-                self._names[name_id] = indexed
-                self._cheap[name_id] = indexed.cheap
-            else:
-                name_id = len(self._names)
-                self._names.append(indexed)
-                self._cheap.append(indexed.cheap)
-            name_ids.append(name_id)
-            for key in name_keys(parsed):
+            names.append(_IndexedName(entry.person_id, raw, parsed, _cheap_string(parsed)))
+        # a person's names take slots in their order (freed slots come back in any order): of his names
+        # that score alike, the first one is quoted, as candidates are scored in slot order
+        name_ids = sorted(self._free_slot() for _ in names)
+        for name_id, indexed in zip(name_ids, names, strict=True):
+            self._names[name_id] = indexed
+            self._cheap[name_id] = indexed.cheap
+            for key in name_keys(indexed.parsed):
                 self._postings.setdefault(key, []).append(name_id)
         self._persons[entry.person_id] = _IndexedPerson(
             entry, parse_birth_date(entry.birth_date), tuple(name_ids)
         )
+
+    def _free_slot(self) -> int:
+        if self._free_ids:
+            return self._free_ids.pop()
+        self._names.append(None)
+        self._cheap.append("")
+        return len(self._names) - 1
 
     def remove(self, person_id: int) -> None:
         """Forget a person; unknown ids are ignored."""
@@ -334,7 +338,9 @@ class MatchIndex:
         found: set[int] = set()
         for key in query_name_keys(query):
             found.update(self._postings.get(key, ()))
-        return list(found)
+        # in slot order: the walk of a set of numbers depends on how it grew, hence on the hash seed of
+        # the strings above, and would decide ties (the last candidates ranked, the name quoted)
+        return sorted(found)
 
     def screen(self, name: str, birth_date: str | None = None, limit: int | None = None) -> list[Match]:
         """Return the persons whose names match ``name`` (and birth date), best first, down to ``review``."""
@@ -353,7 +359,7 @@ class MatchIndex:
             ranked = process.extract(
                 cheap_query, choices, scorer=fuzz.token_set_ratio, limit=detailed, score_cutoff=_CHEAP_CUTOFF
             )
-            name_ids = [name_ids[position] for _, _, position in ranked]
+            name_ids = sorted(name_ids[position] for _, _, position in ranked)
         best: dict[int, Match] = {}
         # persons one of whose names is the query as written
         written_as: set[int] = set()

@@ -104,6 +104,19 @@ def test_names_that_read_alike_are_one_candidate_and_the_first_is_quoted() -> No
     assert all(match.decision == "review" for match in matches[1:])
 
 
+def test_of_a_persons_names_that_score_alike_the_first_is_quoted_after_an_update_too() -> None:
+    # an update frees the person's slots and takes them again: the name quoted must not hang on which
+    # slot each name got, nor on the order a set of candidates is walked in
+    names = ("Кузвофечєв Кирило Матвійович", "Кузвофечев Кирилл Матвеевич")
+    index = MatchIndex.build([PersonEntry(1, names, None)], THRESHOLDS)
+    query = "Kirill Matveevich Kuzvofechev"
+    assert index.screen(query)[0].explanation.matched_name == names[0]
+    index.upsert(PersonEntry(1, names, "1975"))
+    assert index.screen(query)[0].explanation.matched_name == names[0]
+    index.upsert(PersonEntry(1, names[::-1], "1975"))
+    assert index.screen(query)[0].explanation.matched_name == names[1]
+
+
 def test_a_person_with_a_name_written_as_queried_is_alerted_whichever_of_his_names_scored_best() -> None:
     # a fictitious demo person: the Russian name is the query as written, the Ukrainian one scores as
     # high through the patronymic's father; he is the person written so, not "another person" to demote
