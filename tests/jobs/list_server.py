@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.http_servers import QuietHTTPServer
 
 # what a route does when asked: (handler, how many times it was asked before) -> None
 Behaviour = Callable[[BaseHTTPRequestHandler, int], None]
@@ -20,6 +22,7 @@ class ListServer:
     routes: dict[str, Behaviour] = field(default_factory=dict)
     # every request as (path, headers) in arrival order
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    server: QuietHTTPServer | None = None
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -135,9 +138,9 @@ def list_server() -> Iterator[ListServer]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
     server_state.port = server.server_address[1]
+    server_state.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

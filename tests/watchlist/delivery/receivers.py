@@ -6,11 +6,13 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.http_servers import QuietHTTPServer
 
 
 @dataclass
@@ -30,7 +32,7 @@ class WebhookReceiver:
     hold: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
     port: int = 0
-    _server: ThreadingHTTPServer | None = None
+    _server: QuietHTTPServer | None = None
 
     @property
     def url(self) -> str:
@@ -56,8 +58,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        server.daemon_threads = True
+        server = QuietHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = server.server_address[1]
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
