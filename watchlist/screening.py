@@ -68,9 +68,13 @@ def build_long_lived(
     runs with the collector paused, and what the process then holds is frozen (`gc.freeze`), before a
     collection would walk the new objects once more. Reference counting still frees a frozen object that
     dies (the index holds no reference cycles), and forked children (`screen_many`) keep sharing its pages.
+    What an earlier build froze is handed back to the collector first: a cycle that was alive then (a
+    session, a run's objects) and died since would otherwise never be freed, one more at each load of a
+    process that loads again and again (the scheduler's nightly runs, a web worker's reloads).
     """
     if len(entries) < SETTLE_MIN_PERSONS:
         return MatchIndex.build(entries, thresholds, max_candidates=max_candidates)
+    gc.unfreeze()
     gc.collect()
     with collector_paused():
         index = MatchIndex.build(entries, thresholds, max_candidates=max_candidates)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,28 @@ def test_a_large_index_is_kept_out_of_the_garbage_collectors_way(
     # the index works as before, and what it holds is among the frozen objects
     assert index.screen("Aleksandr Kabashnyy")[0]["external_id"] == "UA-0001"
     assert all(obj is not index.index for obj in gc.get_objects())
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.mark.usefixtures("persons", "unfrozen")
+def test_each_load_gives_back_what_the_last_froze_so_that_dead_cycles_are_freed(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a scheduler or a web worker loads an index again and again: whatever cycle was alive at one load
+    # (a session, a run's objects) and died since must not stay frozen, uncollected, for good
+    monkeypatch.setattr(screening, "SETTLE_MIN_PERSONS", 3)
+    cycle = _Cycle()
+    alive = weakref.ref(cycle)
+    WatchlistIndex.load(session, settings)
+    del cycle
+    gc.collect()
+    assert alive() is not None  # frozen with the first index, the collector does not see it
+    WatchlistIndex.load(session, settings)
+    assert alive() is None
 
 
 @pytest.mark.usefixtures("persons", "unfrozen")
