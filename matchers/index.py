@@ -13,7 +13,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from matchers.dates import PartialDate, parse_birth_date
+from matchers.dates import PartialDate, compare_dates, parse_birth_date
 from matchers.explain import Explanation
 from matchers.names import NamePart, ParsedName, parse_name, patronymic_given_groups
 from matchers.scoring import (
@@ -357,9 +357,29 @@ class MatchIndex:
             cheap_query = _cheap_string(query)
             choices = [self._cheap[name_id] for name_id in name_ids]
             ranked = process.extract(
-                cheap_query, choices, scorer=fuzz.token_set_ratio, limit=detailed, score_cutoff=_CHEAP_CUTOFF
+                cheap_query,
+                choices,
+                scorer=fuzz.token_set_ratio,
+                limit=detailed + 1,
+                score_cutoff=_CHEAP_CUTOFF,
             )
-            name_ids = sorted(name_ids[position] for _, _, position in ranked)
+            if (
+                len(ranked) > detailed
+                and ranked[detailed][1] == ranked[detailed - 1][1]
+                and query_date is not None
+            ):
+                # more namesakes tie at the cut than are scored in detail: the birth date picks among them
+                tied = process.extract(
+                    cheap_query,
+                    choices,
+                    scorer=fuzz.token_set_ratio,
+                    limit=None,
+                    score_cutoff=ranked[detailed][1],
+                )
+                ranked = sorted(
+                    tied, key=lambda found: (-found[1], self._date_rank(query_date, name_ids[found[2]]))
+                )
+            name_ids = sorted(name_ids[position] for _, _, position in ranked[:detailed])
         best: dict[int, Match] = {}
         # persons one of whose names is the query as written
         written_as: set[int] = set()
@@ -405,6 +425,15 @@ class MatchIndex:
         with context.Pool(workers, initializer=_adopt_index, initargs=(self,)) as pool:
             screened = pool.map(_screen_chunk, chunks)
         return [matches for chunk in screened for matches in chunk]
+
+    def _date_rank(self, query_date: PartialDate, name_id: int) -> tuple[bool, float, int]:
+        # how well a name's person's birth date agrees with the query's: by what it adds to the score
+        # (the same day first), conflicts last, the fewer years apart the better
+        indexed = self._names[name_id]
+        assert indexed is not None
+        comparison = compare_dates(query_date, self._persons[indexed.person_id].birth_date)
+        conflict = comparison.verdict == "conflict"
+        return conflict, -DATE_BONUS.get(comparison.verdict, 0.0), comparison.years_apart or 0
 
     def _for_review(self, match: Match) -> Match:
         score = round(min(match.score, self.thresholds.alert - _BELOW_ALERT), 4)

@@ -189,3 +189,20 @@ def test_a_typo_does_not_alert_when_another_person_on_the_list_has_the_name_exac
     assert [(match.person_id, match.decision) for match in alone.screen("Semen Borisovich Klopkov")] == [
         (1, "alert")
     ]
+
+
+def test_the_namesake_born_on_the_queried_day_is_found_among_more_namesakes_than_are_scored() -> None:
+    # a common name: twenty persons on the list are called so, each born in another year; the whole-name
+    # ranking ties them all, and only some get the detailed score: the birth date must decide which,
+    # whichever slots the namesakes took
+    namesakes = [
+        PersonEntry(number, ("Іванов Сергій Олександрович",), f"{1950 + number}-03-12")
+        for number in range(1, 21)
+    ]
+    for born in (1951, 1962, 1970):
+        index = MatchIndex.build(namesakes, THRESHOLDS)
+        matches = index.screen("Ivanov Sergei Aleksandrovich", f"12.03.{born}")
+        assert [(match.person_id, match.decision) for match in matches[:1]] == [(born - 1950, "alert")]
+    # known only by the year, too
+    matches = index.screen("Ivanov Sergei Aleksandrovich", "1968")
+    assert [(match.person_id, match.decision) for match in matches[:1]] == [(18, "alert")]
