@@ -413,6 +413,15 @@ class MatchIndex:
         a few thousand records, where the fork pays for itself); ``workers=1`` screens in this process.
         """
         batch = list(records)
+        # a list may hold one person many times (a border log, at each crossing): screened once, each
+        # record given a list of its own
+        distinct = list(dict.fromkeys(batch))
+        if len(distinct) < len(batch):
+            screened = dict(zip(distinct, self._screen_distinct(distinct, workers), strict=True))
+            return [list(screened[record]) for record in batch]
+        return self._screen_distinct(batch, workers)
+
+    def _screen_distinct(self, batch: list[tuple[str, str | None]], workers: int | None) -> list[list[Match]]:
         if workers is None:
             workers = _default_workers(len(batch))
         if workers <= 1 or len(batch) < 2:

@@ -206,3 +206,25 @@ def test_the_namesake_born_on_the_queried_day_is_found_among_more_namesakes_than
     # known only by the year, too
     matches = index.screen("Ivanov Sergei Aleksandrovich", "1968")
     assert [(match.person_id, match.decision) for match in matches[:1]] == [(18, "alert")]
+
+
+def test_screen_many_screens_a_record_repeated_in_a_list_once(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a border log lists a frequent traveller at each crossing: one screening answers all his rows
+    records = [("Kostiantyn Kacharov", None), ("Nobody Atall", None), ("Kostiantyn Kacharov", None)] * 4
+    expected = [index.screen(name, birth_date) for name, birth_date in records]
+    asked: list[tuple[str, str | None]] = []
+    screen = index.screen
+
+    def counted(name: str, birth_date: str | None = None, limit: int | None = None) -> list[Match]:
+        asked.append((name, birth_date))
+        return screen(name, birth_date, limit)
+
+    monkeypatch.setattr(index, "screen", counted)
+    screened = index.screen_many(records, workers=1)
+    assert screened == expected
+    assert sorted(asked) == [("Kostiantyn Kacharov", None), ("Nobody Atall", None)]
+    # each record has a list of its own
+    screened[0].clear()
+    assert screened[2] == expected[2] != []
