@@ -146,6 +146,9 @@ def compare_dates(query: PartialDate | None, candidate: PartialDate | None) -> D
         assert candidate.day is not None
         if query.year == candidate.year and (query.day, query.month) == (candidate.month, candidate.day):
             return DateComparison("swapped", 0)
+        if years_apart > 1 and query.month != candidate.month and query.day != candidate.day:
+            # a namesake's: more than one digit differs, and more than a day lies between (the usual case)
+            return DateComparison("conflict", years_apart)
         differing = sum(a != b for a, b in zip(_digits(query), _digits(candidate), strict=True))
         days_apart = abs((_as_date(query) - _as_date(candidate)).days)
         # one mistyped digit anywhere, or a day off by one (31.12.1953 for 01.01.1954), is a slip; a namesake

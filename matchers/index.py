@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -21,7 +22,6 @@ from matchers.scoring import (
     PartComparison,
     apply_birth_dates,
     compare_names,
-    name_score,
     name_score_bound,
 )
 from matchers.transliterate import loose_skeleton
@@ -301,11 +301,16 @@ class MatchIndex:
         # a person's names take slots in their order (freed slots come back in any order): of his names
         # that score alike, the first one is quoted, as candidates are scored in slot order
         name_ids = sorted(self._free_slot() for _ in names)
+        postings = self._postings
         for name_id, indexed in zip(name_ids, names, strict=True):
             self._names[name_id] = indexed
             self._cheap[name_id] = indexed.cheap
             for key in name_keys(indexed.parsed):
-                self._postings.setdefault(key, []).append(name_id)
+                filed = postings.get(key)
+                if filed is None:
+                    postings[key] = [name_id]
+                else:
+                    filed.append(name_id)
         self._persons[entry.person_id] = _IndexedPerson(
             entry, parse_birth_date(entry.birth_date), tuple(name_ids)
         )
@@ -336,8 +341,11 @@ class MatchIndex:
 
     def _candidate_names(self, query: ParsedName) -> list[int]:
         found: set[int] = set()
+        postings = self._postings
         for key in query_name_keys(query):
-            found.update(self._postings.get(key, ()))
+            filed = postings.get(key)
+            if filed is not None:
+                found.update(filed)
         # in slot order: the walk of a set of numbers depends on how it grew, hence on the hash seed of
         # the strings above, and would decide ties (the last candidates ranked, the name quoted)
         return sorted(found)
@@ -355,7 +363,7 @@ class MatchIndex:
         detailed = max(_MIN_DETAILED, limit * _DETAILED_PER_CANDIDATE)
         if len(name_ids) > detailed:
             cheap_query = _cheap_string(query)
-            choices = [self._cheap[name_id] for name_id in name_ids]
+            choices = itemgetter(*name_ids)(self._cheap)  # more than one id: a tuple
             ranked = process.extract(
                 cheap_query,
                 choices,
@@ -458,9 +466,10 @@ class MatchIndex:
         # the cheap bound first: most candidates fail it
         if name_score_bound(query, indexed.parsed) + _BEST_DATE_BONUS < self.thresholds.review:
             return None, False
-        if name_score(query, indexed.parsed) + _BEST_DATE_BONUS < self.thresholds.review:
-            return None, False
+        # the parts are aligned once: for most names that pass the bound, the explanation is wanted
         names_score, parts = compare_names(query, indexed.parsed)
+        if names_score + _BEST_DATE_BONUS < self.thresholds.review:
+            return None, False
         exactly = written_exactly(parts)
         score, date_effect = apply_birth_dates(names_score, query_date, person.birth_date)
         if score < self.thresholds.review:

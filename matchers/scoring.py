@@ -31,6 +31,8 @@ DIFFERENT_GIVEN_NAMES_SIMILARITY = 0.6
 # One mistyped, missing, extra or swapped letter; two in a long word.
 ONE_SLIP_SIMILARITY = 0.92
 TWO_SLIPS_SIMILARITY = 0.78
+# what a spelling beyond two slips is worth at most
+_BELOW_TWO_SLIPS = TWO_SLIPS_SIMILARITY - 0.05
 # Spelling similarity below this is more likely another name than a typo: each point below it costs
 # PARTIAL_PENALTY points (0.85 -> 0.80, 0.75 -> 0.60, 0.6 -> 0.30), so two different patronymics or
 # surnames do not add up to an alert on the strength of shared letters, yet a badly mangled surname with
@@ -48,6 +50,11 @@ ROLE_COMPATIBILITY: dict[frozenset[Role], float] = {
     frozenset({"patronymic", "surname"}): 0.6,
     frozenset({"patronymic", "given"}): 0.6,
 }
+# the same, looked up by the pair of roles in either order (a dict lookup in the hottest loop)
+_COMPATIBILITY: dict[tuple[Role, Role], float] = {}
+for _roles, _value in ROLE_COMPATIBILITY.items():
+    _first, _second = sorted(_roles)
+    _COMPATIBILITY[_first, _second] = _COMPATIBILITY[_second, _first] = _value
 # A candidate's given name the query does not have: unknown, neither agreement nor conflict.
 MISSING_GIVEN_SIMILARITY = 0.4
 # A patronymic only one side has is normal (passports in Latin script leave it out): it barely counts.
@@ -170,14 +177,15 @@ def _edit_similarity(first: str, second: str) -> float:
     # a slip of one letter (or two swapped) is a typo in any word of four letters or more; two slips need a
     # longer word; beyond that the share of letters in common decides
     distance = OSA.distance(first, second)
-    longest = max(len(first), len(second))
     if distance == 0:
         return 1.0
+    longest = max(len(first), len(second))
     if distance == 1 and longest >= 4:
         return ONE_SLIP_SIMILARITY
     if distance == 2 and longest >= 8:
         return TWO_SLIPS_SIMILARITY
-    return min(OSA.normalized_similarity(first, second), TWO_SLIPS_SIMILARITY - 0.05)
+    # OSA's normalized similarity, from the distance at hand rather than a second call
+    return min(1.0 - distance / longest, _BELOW_TWO_SLIPS)
 
 
 def _other_sex_loosely(first: str, second: str, first_loose: str, second_loose: str) -> bool:
@@ -229,7 +237,7 @@ def evidence(query: NamePart, candidate: NamePart, similarity: float) -> float:
         similarity = max(0.0, similarity - PARTIAL_PENALTY * (CLEAR_SIMILARITY - similarity))
     if query.role == candidate.role:
         return similarity
-    return similarity * ROLE_COMPATIBILITY[frozenset({query.role, candidate.role})]
+    return similarity * _COMPATIBILITY[query.role, candidate.role]
 
 
 @lru_cache(maxsize=200_000)
@@ -320,19 +328,27 @@ def name_score_bound(query: ParsedName, candidate: ParsedName) -> float:
     """
     c_parts = candidate.parts
     shares = _shares(candidate.roles)
+    # each part's value (this runs for most candidates: plain loops, no generators)
     best: list[float] = []
+    surname_matched = False
     for c in c_parts:
         if c.role != "surname":
             best.append(1.0)
             continue
-        best.append(max((_evidence_cap(q, c) for q in query.parts), default=0.0))
-    surname_matched = any(value >= 0.8 for c, value in zip(c_parts, best, strict=True) if c.role == "surname")
+        value = 0.0
+        for q in query.parts:
+            cap = _evidence_cap(q, c)
+            if cap > value:
+                value = cap
+        best.append(value)
+        surname_matched = surname_matched or value >= 0.8
     total = 0.0
+    weight = 0.0
     for c, value, share in zip(c_parts, best, shares, strict=True):
-        if c.role == "surname" and surname_matched:
-            value = max(value, 0.5)
+        if surname_matched and c.role == "surname" and value < 0.5:
+            value = 0.5
         total += share * value
-    weight = sum(shares)
+        weight += share
     return total / weight if weight > 0 else 0.0
 
 
