@@ -211,7 +211,7 @@ def _cheap_string(parsed: ParsedName) -> str:
 
 # screen_many forks workers for batches at least this large, when the platform can fork and has CPUs
 _PARALLEL_MIN_RECORDS = 4000
-_CHUNKS_PER_WORKER = 8
+_CHUNKS_PER_WORKER = 32
 _worker_index: MatchIndex | None = None
 
 
@@ -440,7 +440,9 @@ class MatchIndex:
         # but the records and the matches
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=_adopt_index, initargs=(self,)) as pool:
-            screened = pool.map(_screen_chunk, chunks)
+            # one chunk a task: map's default hands out several at once, and the worker that drew the
+            # slower records then finishes alone (small chunks keep the two busy to the end)
+            screened = pool.map(_screen_chunk, chunks, chunksize=1)
         return [matches for chunk in screened for matches in chunk]
 
     def _date_rank(self, query_date: PartialDate, name_id: int) -> tuple[bool, float, int]:
