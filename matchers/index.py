@@ -364,12 +364,9 @@ class MatchIndex:
         if len(name_ids) > detailed:
             cheap_query = _cheap_string(query)
             choices = itemgetter(*name_ids)(self._cheap)  # more than one id: a tuple
+            # every choice above the cutoff, best first: the ones tied at the cut are among them
             ranked = process.extract(
-                cheap_query,
-                choices,
-                scorer=fuzz.token_set_ratio,
-                limit=detailed + 1,
-                score_cutoff=_CHEAP_CUTOFF,
+                cheap_query, choices, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=_CHEAP_CUTOFF
             )
             if (
                 len(ranked) > detailed
@@ -377,15 +374,10 @@ class MatchIndex:
                 and query_date is not None
             ):
                 # more namesakes tie at the cut than are scored in detail: the birth date picks among them
-                tied = process.extract(
-                    cheap_query,
-                    choices,
-                    scorer=fuzz.token_set_ratio,
-                    limit=None,
-                    score_cutoff=ranked[detailed][1],
-                )
+                cut = ranked[detailed][1]
                 ranked = sorted(
-                    tied, key=lambda found: (-found[1], self._date_rank(query_date, name_ids[found[2]]))
+                    (found for found in ranked if found[1] >= cut),
+                    key=lambda found: (-found[1], self._date_rank(query_date, name_ids[found[2]])),
                 )
             name_ids = sorted(name_ids[position] for _, _, position in ranked[:detailed])
         best: dict[int, Match] = {}

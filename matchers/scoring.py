@@ -51,10 +51,13 @@ ROLE_COMPATIBILITY: dict[frozenset[Role], float] = {
     frozenset({"patronymic", "given"}): 0.6,
 }
 # the same, looked up by the pair of roles in either order (a dict lookup in the hottest loop)
-_COMPATIBILITY: dict[tuple[Role, Role], float] = {}
-for _roles, _value in ROLE_COMPATIBILITY.items():
-    _first, _second = sorted(_roles)
-    _COMPATIBILITY[_first, _second] = _COMPATIBILITY[_second, _first] = _value
+_COMPATIBILITY: dict[tuple[Role, Role], float] = {
+    (first, second): value
+    for roles, value in ROLE_COMPATIBILITY.items()
+    for first in roles
+    for second in roles
+    if first != second
+}
 # A candidate's given name the query does not have: unknown, neither agreement nor conflict.
 MISSING_GIVEN_SIMILARITY = 0.4
 # A patronymic only one side has is normal (passports in Latin script leave it out): it barely counts.
