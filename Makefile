@@ -3,19 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+COMPILED := matchers/compiled.json
 # the development server's database and secret live under var/ (git ignores it)
 RUN_ENV := WATCHLIST_ENV=development WATCHLIST_SECRET_KEY_FILE=var/secret_key \
 	WATCHLIST_DATABASE_URL=$${WATCHLIST_DATABASE_URL:-sqlite:///var/watchlist.db}
 
-.PHONY: setup run demo test test-pg lint format eval bench clean
+.PHONY: setup compile run demo test test-pg lint format eval bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,eval]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) $(COMPILED)
+
+# the matcher compiled with mypyc (setup.py): `pip install` compiles it, this compiles it again after an edit
+# (until then the package runs its sources: matchers/__init__.py); WATCHLIST_PURE_PYTHON=1 leaves it Python
+$(COMPILED): setup.py $(filter-out matchers/__init__.py,$(wildcard matchers/*.py)) | $(STAMP)
+	$(BIN)/python setup.py --quiet build_ext --inplace
+
+compile: $(COMPILED)
 
 # the server, and the scheduler beside it (its log in var/scheduler.log, stopped with the server): it raises
 # the alerts of screenings' hits, seals the audit log, matches incoming lists
@@ -52,4 +60,4 @@ bench: setup
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache build matchers/*.so $(COMPILED)

@@ -259,7 +259,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "screen_hits": latency_summary(hit_timings),
         "screen_misses": latency_summary(miss_timings),
         "screen_many_records": args.many,
-        "screen_many_s": round(many_seconds, 2),
+        "screen_many_s": round(many_seconds, 3),
         "screen_many_100k_s": round(many_100k, 2),
         "blocking": blocking,
         "median_speedup_vs_exhaustive": round(blocking["exhaustive_ms_per_query"] / screen["median_ms"], 2)
@@ -278,6 +278,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "run_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_info(),
         "engine": args.engine,
+        # mypyc-compiled modules or the Python sources (README, "The compiled matcher")
+        "compiled": bool(getattr(engine, "compiled", lambda: False)()),
         "thresholds": {"alert": settings.alert, "review": settings.review},
         "persons": args.persons,
         "names": sum(len(p.names) for p in persons),
@@ -304,7 +306,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
         f"Run {result['run_at']} on {machine['cpu']} ({machine['cpus']} CPUs, {machine['memory_gb']} GB), "
         f"load average {machine['load_average_1m']} at the start, Python {machine['python']}, "
-        f"rapidfuzz {machine['rapidfuzz']}; engine `{result['engine']}`, "
+        f"rapidfuzz {machine['rapidfuzz']}; engine `{result['engine']}` "
+        f"({'compiled with mypyc' if result.get('compiled') else 'Python sources'}), "
         "thresholds "
         f"alert {result['thresholds']['alert']} / review {result['thresholds']['review']}.",
         "",

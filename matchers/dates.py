@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from matchers.frozen import Rebuild, rebuilt
+
 Verdict = Literal["exact", "partial", "swapped", "typo", "unknown", "conflict"]
 
 _MONTHS = {
@@ -31,6 +33,9 @@ class PartialDate:
     year: int
     month: int | None = None
     day: int | None = None
+
+    def __reduce__(self) -> Rebuild:
+        return rebuilt(self)
 
     def __str__(self) -> str:
         if self.month is None:
@@ -118,6 +123,9 @@ class DateComparison:
 
     verdict: Verdict
     years_apart: int | None  # for a conflict, how many years apart the two dates are
+
+    def __reduce__(self) -> Rebuild:
+        return rebuilt(self)
 
     @property
     def conflict_by_years(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matchers.dates import PartialDate
+from matchers.frozen import Rebuild, rebuilt
 from matchers.scoring import DateEffect, PartComparison
 
 
@@ -24,6 +25,9 @@ class Explanation:
     name_score: float
     score: float
     mixed_script: tuple[str, ...] = field(default=())
+
+    def __reduce__(self) -> Rebuild:
+        return rebuilt(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the explanation as a JSON-serialisable dict."""

@@ -12,10 +12,12 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Literal
 
+from mypy_extensions import mypyc_attr
 from rapidfuzz import fuzz, process
 
 from matchers.dates import PartialDate, compare_dates, parse_birth_date
 from matchers.explain import Explanation
+from matchers.frozen import Rebuild, rebuilt
 from matchers.names import NamePart, ParsedName, parse_name, patronymic_given_groups
 from matchers.scoring import (
     DATE_BONUS,
@@ -71,6 +73,9 @@ class Match:
     score: float
     decision: Literal["alert", "review"]
     explanation: Explanation
+
+    def __reduce__(self) -> Rebuild:
+        return rebuilt(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +257,8 @@ def _screen_chunk(records: list[tuple[str, str | None]]) -> list[list[Match]]:
     return [_worker_index.screen(name, birth_date) for name, birth_date in records]
 
 
+# compiled with mypyc (`make compile`), a class takes Python subclasses only when it says so
+@mypyc_attr(allow_interpreted_subclasses=True)
 class MatchIndex:
     """Persons' names filed under blocking keys; a screening scores only the names sharing a key."""
 

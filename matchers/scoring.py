@@ -9,6 +9,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from matchers.dates import DateComparison, PartialDate, compare_dates
+from matchers.frozen import Rebuild, rebuilt
 from matchers.names import (
     NamePart,
     ParsedName,
@@ -97,6 +98,9 @@ class PartComparison:
     similarity: float  # how alike the two words are
     value: float  # the evidence it gives, after the role check and the penalty for a partial likeness
     weight: float
+
+    def __reduce__(self) -> Rebuild:
+        return rebuilt(self)
 
 
 @lru_cache(maxsize=100_000)
@@ -399,6 +403,9 @@ class DateEffect:
 
     comparison: DateComparison
     effect: float  # the change to the score, negative for a penalty
+
+    def __reduce__(self) -> Rebuild:
+        return rebuilt(self)
 
 
 def apply_birth_dates(
