@@ -309,15 +309,20 @@ class MatchIndex:
         # that score alike, the first one is quoted, as candidates are scored in slot order
         name_ids = sorted(self._free_slot() for _ in names)
         postings = self._postings
-        for name_id, indexed in zip(name_ids, names, strict=True):
+        for position, indexed in enumerate(names):
+            name_id = name_ids[position]
+            # the id filed under each key is the one int object of `name_ids`, taken by a slice: compiled
+            # (mypyc), `append(name_id)` would box the machine integer again for every key, a new object
+            # each time (55 MB more for 100,000 persons)
+            same_id = name_ids[position : position + 1]
             self._names[name_id] = indexed
             self._cheap[name_id] = indexed.cheap
             for key in name_keys(indexed.parsed):
                 filed = postings.get(key)
                 if filed is None:
-                    postings[key] = [name_id]
+                    postings[key] = same_id.copy()
                 else:
-                    filed.append(name_id)
+                    filed.extend(same_id)
         self._persons[entry.person_id] = _IndexedPerson(
             entry, parse_birth_date(entry.birth_date), tuple(name_ids)
         )
