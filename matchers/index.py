@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -250,6 +251,9 @@ def collector_paused() -> Iterator[None]:
 def _adopt_index(index: MatchIndex) -> None:
     global _worker_index
     _worker_index = index
+    # the pool ends a worker with SIGTERM (on an error): a handler inherited from a process that stops
+    # gracefully on it (`watchlist worker`, the scheduler) would keep the worker alive and the pool waiting
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _screen_chunk(records: list[tuple[str, str | None]]) -> list[list[Match]]:
@@ -447,6 +451,10 @@ class MatchIndex:
             # one chunk a task: map's default hands out several at once, and the worker that drew the
             # slower records then finishes alone (small chunks keep the two busy to the end)
             screened = pool.map(_screen_chunk, chunks, chunksize=1)
+            # the workers told to finish and waited for: leaving the block terminates the pool, which
+            # may take a worker's end-of-work message off the queue while the worker waits for it
+            pool.close()
+            pool.join()
         return [matches for chunk in screened for matches in chunk]
 
     def _date_rank(self, query_date: PartialDate, name_id: int) -> tuple[bool, float, int]:

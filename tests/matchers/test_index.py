@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pickle
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -238,3 +240,28 @@ def test_a_match_crosses_a_process_boundary_whole(index: MatchIndex) -> None:
     copy = pickle.loads(pickle.dumps(match))
     assert copy == match and copy is not match
     assert copy.explanation.to_dict() == match.explanation.to_dict()
+
+
+SCREEN_MANY_UNDER_A_SIGTERM_HANDLER = """
+import signal
+from matchers import MatchIndex, PersonEntry, Thresholds
+# a process that stops gracefully on SIGTERM (`watchlist worker`, the scheduler): its handler only notes it
+signal.signal(signal.SIGTERM, lambda signum, frame: None)
+index = MatchIndex.build([PersonEntry(1, ("Качаров Костянтин",))], Thresholds(alert=0.86, review=0.7))
+records = [("Kostiantyn Kacharov", None), ("Nobody Atall", None)] * 50
+# the pool ends its workers at each call (the hang seen in `watchlist worker` was a race: tried often)
+found = [index.screen_many(records, workers=2) for _ in range(20)][-1]
+print(sum(1 for matches in found if matches))
+"""
+
+
+def test_screen_many_returns_in_a_process_that_handles_sigterm() -> None:
+    # the pool ends its forked workers with SIGTERM: they must not inherit a handler that keeps them alive
+    done = subprocess.run(
+        [sys.executable, "-c", SCREEN_MANY_UNDER_A_SIGTERM_HANDLER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "50"
