@@ -42,7 +42,8 @@ from watchlist.settings import Settings
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
+# a batch large enough that the matcher shares it among forked processes, one per CPU (`screen_many`)
+BATCH_SIZE = 10_000
 # a claim older than this is taken to belong to a dead worker and the batch is claimed again
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
@@ -143,7 +144,8 @@ def work_batch(
             if record.id <= claim.last_record_id
         ]
         raised = 0
-        results = index.screen_records([pending.record for pending in records])
+        # a worker is single-threaded: the matcher may fork, one process per CPU, for a large batch
+        results = index.screen_records([pending.record for pending in records], workers=None)
         for record, result in zip(records, results, strict=True):
             raised += raise_alerts_for(session, record.id, result["matches"], claim.run_id)["alerts_raised"]
         mark_matched(session, records)
