@@ -175,7 +175,14 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"| {run['workers']} | {run['seconds']} | {run['records_per_second']:,} | {run['alerts']:,} | "
             f"{result['speed_up'].get(str(run['workers']), '')} | {target} | {mark} |"
         )
-    lines.append("")
+    lines += [
+        "",
+        "Each worker shares its batch among forked matcher processes, one per CPU (`screen_many`), so one "
+        "worker alone keeps every core of this machine busy: a second worker on the same machine adds only "
+        "what overlaps its database work with the other's matching. Workers on other machines add their "
+        "cores.",
+        "",
+    ]
     return "\n".join(lines)
 
 
