@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, false, func, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
-from watchlist.audit import audit
+from watchlist.audit import Attached, audit
 from watchlist.db import utcnow
 from watchlist.delivery import enqueue_alert
 from watchlist.delivery.rules import asks_for
@@ -431,22 +431,20 @@ def raise_alerts_for(
     return tally
 
 
-def queue_screening_hits(
-    session: Session,
+def queued_screening_hits(
     screened: Sequence[Mapping[str, Any]],
     results: Sequence[Mapping[str, Any]],
     *,
-    audit_event_id: int | None,
     list_screening_id: int | None = None,
-) -> int:
-    """Queue each hit (a candidate decided `alert`) of an official's screening for the `screening-alerts`
-    job, linked to the screening's audit row, in one statement in the caller's transaction; review
-    candidates are not queued. `screened` are the records as screened, one per result. Returns how many."""
+) -> Attached:
+    """The hits (candidates decided `alert`) of an official's screening as rows of the queue of the
+    `screening-alerts` job, to be written with the screening's audit row, which they point at
+    (`write_event(attached=…)`: one statement for a whole batch); review candidates are not queued.
+    `screened` are the records as screened, one per result."""
     now = utcnow()
     rows = [
         {
             "person_id": match["person_id"],
-            "audit_event_id": audit_event_id,
             "list_screening_id": list_screening_id,
             "screened": dict(record),
             "score": match["score"],
@@ -458,10 +456,7 @@ def queue_screening_hits(
         for match in result["matches"]
         if match["decision"] == "alert"
     ]
-    if rows:
-        # a Core INSERT, one statement for all rows: the ORM's bulk insert costs more than the screening
-        session.connection().execute(insert(cast(Table, QueuedScreeningHit.__table__)), rows)
-    return len(rows)
+    return Attached(cast(Table, QueuedScreeningHit.__table__), "audit_event_id", rows)
 
 
 def raise_queued_screening_alerts(session: Session, limit: int = 500) -> int:

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, cast
 
+import orjson
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -164,17 +165,111 @@ def _values(
     }
 
 
-def _append(session: Session, values: dict[str, Any]) -> int:
-    """Insert one row, not yet sealed, in the session's transaction; its id."""
-    # the statement's values are parameters: one statement, compiled once (a `.values(**row)` is a new
-    # statement to build and look up in the compiled cache on every screening)
-    statement = insert(_events()).returning(_events().c.id)
-    try:
-        return int(
-            session.connection()
-            .execute(statement, {**values, "content_hash": content_hash(values)})
-            .scalar_one()
+@dataclass(frozen=True)
+class Attached:
+    """Rows of another table that point at the audit row being written (`foreign_key` gets its id), written
+    with it in the same transaction: a screening's queued hits."""
+
+    table: Table
+    foreign_key: str
+    # each row with the same keys, the foreign key left out; JSON columns as Python values
+    rows: Sequence[Mapping[str, Any]]
+
+
+# the columns of an audit row as written, in the order of the PostgreSQL statement's parameters
+_WRITTEN = (
+    "occurred_at",
+    "action",
+    "actor",
+    "role",
+    "via",
+    "remote_addr",
+    "subject",
+    "outcome",
+    "content_hash",
+)
+# statements of the PostgreSQL path by (table, columns) of their attached rows: built once per process
+_POSTGRESQL_STATEMENTS: dict[tuple[str, ...], str] = {}
+
+
+def _postgresql_statement(connection: Connection, attached: Attached | None) -> str:
+    """One statement that inserts the audit row and, when given, its attached rows, returning the row's
+    id. The attached rows travel as one JSON array (json_to_recordset), whatever their number."""
+    columns = tuple(attached.rows[0]) if attached is not None else ()
+    key = (attached.table.name, attached.foreign_key, *columns) if attached is not None else ()
+    statement = _POSTGRESQL_STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    quote = connection.dialect.identifier_preparer.quote
+    placeholders = ", ".join("%s::json" if name in ("subject", "outcome") else "%s" for name in _WRITTEN)
+    event = (
+        f"INSERT INTO {quote(_events().name)} ({', '.join(quote(name) for name in _WRITTEN)}) "
+        f"VALUES ({placeholders}) RETURNING id"
+    )
+    if attached is None:
+        statement = event
+    else:
+        table = attached.table
+        types = ", ".join(
+            f"{quote(name)} {table.c[name].type.compile(dialect=connection.dialect)}" for name in columns
         )
+        statement = (
+            f"WITH event AS ({event}), attached AS ("
+            f"INSERT INTO {quote(table.name)} ({quote(attached.foreign_key)}, "
+            f"{', '.join(quote(name) for name in columns)}) "
+            f"SELECT event.id, {', '.join(f'row.{quote(name)}' for name in columns)} "
+            f"FROM event, json_to_recordset(%s::json) AS row ({types})) "
+            "SELECT id FROM event"
+        )
+    _POSTGRESQL_STATEMENTS[key] = statement
+    return statement
+
+
+def _append_postgresql(connection: Connection, row: Mapping[str, Any], attached: Attached | None) -> int:
+    # through the driver: the screening's hot path, where SQLAlchemy's statement execution around the
+    # driver cost as much as the driver itself (bench/results/screening-api.md); JSON is encoded by
+    # orjson, and PostgreSQL's json type keeps the text as sent (what is hashed is the values, which
+    # read back the same)
+    parameters: list[Any] = [
+        orjson.dumps(row[name]).decode() if name in ("subject", "outcome") else row[name] for name in _WRITTEN
+    ]
+    if attached is not None:
+        parameters.append(orjson.dumps(list(attached.rows), default=_json_default).decode())
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None
+    with driver_connection.cursor() as cursor:
+        cursor.execute(_postgresql_statement(connection, attached), parameters)
+        found = cursor.fetchone()
+    assert found is not None
+    return int(found[0])
+
+
+def _json_default(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _append(session: Session, values: dict[str, Any], attached: Attached | None = None) -> int:
+    """Insert one row, not yet sealed, and its attached rows, in the session's transaction; its id."""
+    row = {**values, "content_hash": content_hash(values)}
+    if attached is not None and not attached.rows:
+        attached = None
+    try:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            try:
+                return _append_postgresql(connection, row, attached)
+            except connection.dialect.loaded_dbapi.Error as error:
+                raise AuditUnavailable(
+                    "the audit log cannot be written; the request was not carried out"
+                ) from error
+        # the statement's values are parameters: one statement, compiled once (a `.values(**row)` is a
+        # new statement to build and look up in the compiled cache on every screening)
+        row_id = int(connection.execute(insert(_events()).returning(_events().c.id), row).scalar_one())
+        if attached is not None:
+            connection.execute(
+                insert(attached.table), [{**r, attached.foreign_key: row_id} for r in attached.rows]
+            )
+        return row_id
     except SQLAlchemyError as error:
         # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
         raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
@@ -260,10 +355,12 @@ def write_event(
     remote_addr: str | None = None,
     subject: Mapping[str, Any] | None = None,
     outcome: Mapping[str, Any] | None = None,
+    attached: Attached | None = None,
 ) -> int:
     """As `record_event`, for the hot path of screening, which needs no ORM object back; the row's id
-    (an alert raised by the screening points at it). A failed write raises here, before any answer."""
-    return _append(session, _values(action, actor, via, role, remote_addr, subject, outcome))
+    (an alert raised by the screening points at it), and the `attached` rows pointing at it written with
+    it. A failed write raises here, before any answer."""
+    return _append(session, _values(action, actor, via, role, remote_addr, subject, outcome), attached)
 
 
 @dataclass(frozen=True)

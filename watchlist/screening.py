@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
 from matchers.index import collector_paused
-from watchlist.alerts import queue_screening_hits
-from watchlist.audit import write_event
+from watchlist.alerts import queued_screening_hits
+from watchlist.audit import Attached, write_event
 from watchlist.db import read_only_session
 from watchlist.exc import FieldError, Unavailable, ValidationFailed
 from watchlist.models import ConvictedPerson, PersonStatus, WatchlistRevision
@@ -431,8 +431,10 @@ def audit_screening(
     via: str,
     role: str | None = None,
     remote_addr: str | None = None,
+    attached: Attached | None = None,
 ) -> int:
-    """Write who screened what and which persons the answer disclosed; returns the audit row's id."""
+    """Write who screened what and which persons the answer disclosed, with the `attached` rows that point
+    at it; returns the audit row's id."""
     disclosed = sorted({m["person_id"] for r in results for m in r["matches"]})
     return write_event(
         session,
@@ -448,6 +450,7 @@ def audit_screening(
             "possible_hits": sum(1 for r in results if overall_decision(r["matches"]) == "possible_hit"),
             "persons_disclosed": disclosed,
         },
+        attached=attached,
     )
 
 
@@ -480,7 +483,7 @@ def screen_records(
     no_hit), each candidate's person details, and on a hit the configured instruction. The audit row is
     written in the caller's transaction: if it cannot be written, the caller must not answer. Each hit
     is queued in the same transaction for the `screening-alerts` job, which raises its alert of origin
-    `screening` (`queue_screening_hits`).
+    `screening` (`queued_screening_hits`).
     """
 
     def screen(index: WatchlistIndex) -> list[dict[str, Any]]:
@@ -494,25 +497,24 @@ def screen_records(
     for result in results:
         result["decision"] = overall_decision(result["matches"])
         result["instruction"] = what_to_do if result["decision"] != "no_hit" else None
+    screened = [
+        {"record_id": r.record_id, "name": r.name, "birth_date": r.birth_date, **r.attributes}
+        for r in records
+    ]
     if subject is None:
-        subject = {
-            "records": [
-                {"record_id": r.record_id, "name": r.name, "birth_date": r.birth_date, **r.attributes}
-                for r in records
-            ]
-        }
-    event_id = audit_screening(
-        session, action, results, subject, actor=actor, via=via, role=role, remote_addr=remote_addr
-    )
-    # a hit is an alert for the enforcement officers, linked to the audit row of the screening that found it
-    queue_screening_hits(
+        subject = {"records": screened}
+    # a hit is an alert for the enforcement officers: queued with the audit row of the screening that
+    # found it, which it points at
+    hits = queued_screening_hits(screened, results, list_screening_id=subject.get("list_screening_id"))
+    audit_screening(
         session,
-        [
-            {"record_id": r.record_id, "name": r.name, "birth_date": r.birth_date, **r.attributes}
-            for r in records
-        ],
+        action,
         results,
-        audit_event_id=event_id,
-        list_screening_id=subject.get("list_screening_id"),
+        subject,
+        actor=actor,
+        via=via,
+        role=role,
+        remote_addr=remote_addr,
+        attached=hits,
     )
     return results

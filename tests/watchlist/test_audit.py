@@ -8,16 +8,19 @@ import multiprocessing
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchlist import migrations
 from watchlist.audit import (
+    Attached,
+    AuditUnavailable,
     Retention,
     content_hash,
     prune_audit,
@@ -25,10 +28,12 @@ from watchlist.audit import (
     row_hash,
     seal_chain,
     verify_chain,
+    write_event,
 )
 from watchlist.cli import CliState, main
 from watchlist.db import make_engine, utcnow
-from watchlist.models import AuditChain, AuditEvent, ListScreening
+from watchlist.models import AuditChain, AuditEvent, ListScreening, QueuedScreeningHit
+from watchlist.persons import add_person, require_person
 
 RETENTION = Retention(consultation_days=1096, change_days=3653, access_days=1096, operation_days=3653)
 
@@ -359,3 +364,51 @@ def test_the_commands_verify_prune_and_exit_1_naming_the_edited_row(own_database
     broken = invoke("verify")
     assert broken.exit_code == 1
     assert "row 2 was edited" in broken.output
+
+
+def test_an_audit_row_and_its_attached_rows_read_back_as_written(session: Session) -> None:
+    """On PostgreSQL both go in as one statement through the driver (JSON by orjson); on SQLite as two
+    statements through SQLAlchemy: either way what is read back is what was given, and the chain holds."""
+    person = add_person(
+        session, require_person({"external_id": "UA-9", "full_name": "Гнилицький Олег Петрович"}), "test"
+    )
+    tricky = 'O\'Brien "Олег" \\ Ґ 🙂 Grüße'
+    subject = {"records": [{"record_id": "r1", "name": tricky, "birth_date": None}], "nested": {"n": 1.5}}
+    rows = [
+        {
+            "person_id": person.id,
+            "list_screening_id": None,
+            "screened": {"name": tricky, "document_number": "RU123"},
+            "score": 0.9123456789012345,
+            "decision": "alert",
+            "explanation": {"parts": [{"role": "surname", "similarity": 1.0}], "text": tricky},
+            "queued_at": utcnow(),
+        }
+        for _ in range(3)
+    ]
+    hits = Attached(cast(Table, QueuedScreeningHit.__table__), "audit_event_id", rows)
+    event_id = write_event(
+        session, "screen", actor="border-7", via="token", subject=subject, outcome={"hits": 3}, attached=hits
+    )
+    session.commit()
+    session.expire_all()
+    event = session.get(AuditEvent, event_id)
+    assert event is not None and event.subject == subject and event.outcome == {"hits": 3}
+    queued = session.scalars(select(QueuedScreeningHit).where(QueuedScreeningHit.audit_event_id == event_id))
+    read_back = [{column: getattr(hit, column) for column in rows[0]} for hit in queued.all()]
+    assert read_back == rows
+    seal_chain(session)
+    assert verify_chain(session).intact
+
+
+def test_an_attached_row_that_cannot_be_written_fails_the_audit_row_too(session: Session) -> None:
+    """A screening whose hits cannot be queued (here: a person who does not exist) stores nothing and
+    answers nothing: the audit row and its hits go in together or not at all."""
+    before = session.scalar(select(func.count()).select_from(AuditEvent))
+    row = {"person_id": 987654321, "screened": {}, "score": 0.9, "decision": "alert", "explanation": {}}
+    hits = Attached(cast(Table, QueuedScreeningHit.__table__), "audit_event_id", [row])
+    with pytest.raises(AuditUnavailable):
+        write_event(session, "screen", actor="border-7", via="token", attached=hits)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == before
+    assert session.scalar(select(func.count()).select_from(QueuedScreeningHit)) == 0
