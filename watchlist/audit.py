@@ -226,22 +226,17 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
 
 
 def _append_postgresql(connection: Connection, row: Mapping[str, Any], attached: Attached | None) -> int:
-    # through the driver: the screening's hot path, where SQLAlchemy's statement execution around the
-    # driver cost as much as the driver itself (bench/results/screening-api.md); JSON is encoded by
-    # orjson, and PostgreSQL's json type keeps the text as sent (what is hashed is the values, which
-    # read back the same)
+    # as driver SQL: the screening's hot path, where compiling and caching the Core statements cost as
+    # much as the driver itself (bench/results/screening-api.md); SQLAlchemy still handles the errors (a
+    # connection found dead invalidates the pool). JSON is encoded by orjson, and PostgreSQL's json type
+    # keeps the text as sent (what is hashed is the values, which read back the same)
     parameters: list[Any] = [
         orjson.dumps(row[name]).decode() if name in ("subject", "outcome") else row[name] for name in _WRITTEN
     ]
     if attached is not None:
         parameters.append(orjson.dumps(list(attached.rows), default=_json_default).decode())
-    driver_connection = connection.connection.driver_connection
-    assert driver_connection is not None
-    with driver_connection.cursor() as cursor:
-        cursor.execute(_postgresql_statement(connection, attached), parameters)
-        found = cursor.fetchone()
-    assert found is not None
-    return int(found[0])
+    statement = _postgresql_statement(connection, attached)
+    return int(connection.exec_driver_sql(statement, tuple(parameters)).scalar_one())
 
 
 def _json_default(value: Any) -> Any:
@@ -256,12 +251,7 @@ def _append(session: Session, values: dict[str, Any], attached: Attached | None 
     try:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            try:
-                return _append_postgresql(connection, row, attached)
-            except connection.dialect.loaded_dbapi.Error as error:
-                raise AuditUnavailable(
-                    "the audit log cannot be written; the request was not carried out"
-                ) from error
+            return _append_postgresql(connection, row, attached)
         # the statement's values are parameters: one statement, compiled once (a `.values(**row)` is a
         # new statement to build and look up in the compiled cache on every screening)
         row_id = int(connection.execute(insert(_events()).returning(_events().c.id), row).scalar_one())
