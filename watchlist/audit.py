@@ -188,6 +188,8 @@ _WRITTEN = (
     "outcome",
     "content_hash",
 )
+# those of them sent as JSON text
+_WRITTEN_AS_JSON = ("subject", "outcome")
 # statements of the PostgreSQL path by (table, columns) of their attached rows: built once per process
 _POSTGRESQL_STATEMENTS: dict[tuple[str, ...], str] = {}
 
@@ -201,7 +203,7 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
     if statement is not None:
         return statement
     quote = connection.dialect.identifier_preparer.quote
-    placeholders = ", ".join("%s::json" if name in ("subject", "outcome") else "%s" for name in _WRITTEN)
+    placeholders = ", ".join("%s::json" if name in _WRITTEN_AS_JSON else "%s" for name in _WRITTEN)
     event = (
         f"INSERT INTO {quote(_events().name)} ({', '.join(quote(name) for name in _WRITTEN)}) "
         f"VALUES ({placeholders}) RETURNING id"
@@ -231,16 +233,12 @@ def _append_postgresql(connection: Connection, row: Mapping[str, Any], attached:
     # connection found dead invalidates the pool). JSON is encoded by orjson, and PostgreSQL's json type
     # keeps the text as sent (what is hashed is the values, which read back the same)
     parameters: list[Any] = [
-        orjson.dumps(row[name]).decode() if name in ("subject", "outcome") else row[name] for name in _WRITTEN
+        orjson.dumps(row[name]).decode() if name in _WRITTEN_AS_JSON else row[name] for name in _WRITTEN
     ]
     if attached is not None:
-        parameters.append(orjson.dumps(list(attached.rows), default=_json_default).decode())
+        parameters.append(orjson.dumps(list(attached.rows)).decode())
     statement = _postgresql_statement(connection, attached)
     return int(connection.exec_driver_sql(statement, tuple(parameters)).scalar_one())
-
-
-def _json_default(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _append(session: Session, values: dict[str, Any], attached: Attached | None = None) -> int:

@@ -367,7 +367,7 @@ def test_the_commands_verify_prune_and_exit_1_naming_the_edited_row(own_database
 
 
 def test_an_audit_row_and_its_attached_rows_read_back_as_written(session: Session) -> None:
-    """On PostgreSQL both go in as one statement through the driver (JSON by orjson); on SQLite as two
+    """On PostgreSQL both go in as one statement of driver SQL (JSON by orjson); on SQLite as two
     statements through SQLAlchemy: either way what is read back is what was given, and the chain holds."""
     person = add_person(
         session, require_person({"external_id": "UA-9", "full_name": "Гнилицький Олег Петрович"}), "test"
