@@ -196,7 +196,8 @@ _POSTGRESQL_STATEMENTS: dict[tuple[str, ...], str] = {}
 
 def _postgresql_statement(connection: Connection, attached: Attached | None) -> str:
     """One statement that inserts the audit row and, when given, its attached rows, returning the row's
-    id. The attached rows travel as one JSON array (json_to_recordset), whatever their number."""
+    id. The attached rows travel as one JSON array (json_to_recordset), whatever their number, and take
+    their ids in the order given."""
     columns = tuple(attached.rows[0]) if attached is not None else ()
     key = (attached.table.name, attached.foreign_key, *columns) if attached is not None else ()
     statement = _POSTGRESQL_STATEMENTS.get(key)
@@ -220,7 +221,9 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
             f"INSERT INTO {quote(table.name)} ({quote(attached.foreign_key)}, "
             f"{', '.join(quote(name) for name in columns)}) "
             f"SELECT event.id, {', '.join(f'row.{quote(name)}' for name in columns)} "
-            f"FROM event, json_to_recordset(%s::json) AS row ({types})) "
+            f"FROM event, ROWS FROM (json_to_recordset(%s::json) AS ({types})) WITH ORDINALITY "
+            f"AS row ({', '.join(quote(name) for name in columns)}, given_order) "
+            "ORDER BY row.given_order) "
             "SELECT id FROM event"
         )
     _POSTGRESQL_STATEMENTS[key] = statement

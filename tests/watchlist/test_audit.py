@@ -368,7 +368,8 @@ def test_the_commands_verify_prune_and_exit_1_naming_the_edited_row(own_database
 
 def test_an_audit_row_and_its_attached_rows_read_back_as_written(session: Session) -> None:
     """On PostgreSQL both go in as one statement of driver SQL (JSON by orjson); on SQLite as two
-    statements through SQLAlchemy: either way what is read back is what was given, and the chain holds."""
+    statements through SQLAlchemy: either way what is read back is what was given, in the order given,
+    and the chain holds."""
     person = add_person(
         session, require_person({"external_id": "UA-9", "full_name": "Гнилицький Олег Петрович"}), "test"
     )
@@ -394,7 +395,11 @@ def test_an_audit_row_and_its_attached_rows_read_back_as_written(session: Sessio
     session.expire_all()
     event = session.get(AuditEvent, event_id)
     assert event is not None and event.subject == subject and event.outcome == {"hits": 3}
-    queued = session.scalars(select(QueuedScreeningHit).where(QueuedScreeningHit.audit_event_id == event_id))
+    queued = session.scalars(
+        select(QueuedScreeningHit)
+        .where(QueuedScreeningHit.audit_event_id == event_id)
+        .order_by(QueuedScreeningHit.id)
+    )
     read_back = [{column: getattr(hit, column) for column in rows[0]} for hit in queued.all()]
     assert read_back == rows
     seal_chain(session)
