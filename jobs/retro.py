@@ -40,6 +40,7 @@ def retro_pending(factory: sessionmaker[Session]) -> int:
 def _persons_index(session: Session, settings: Settings, person_ids: list[int]) -> WatchlistIndex:
     external_ids: dict[int, str] = {}
     entries = []
+    person_ids = sorted(person_ids)
     for start in range(0, len(person_ids), 1000):
         persons = session.scalars(
             select(ConvictedPerson)
@@ -49,6 +50,8 @@ def _persons_index(session: Session, settings: Settings, person_ids: list[int]) 
                 ConvictedPerson.status != PersonStatus.CLOSED,
             )
             .options(selectinload(ConvictedPerson.names))
+            # in id order, as the web workers' index loads them: ties among namesakes break the same way
+            .order_by(ConvictedPerson.id)
         )
         for person in persons:
             external_ids[person.id] = person.external_id

@@ -147,8 +147,12 @@ class WatchlistIndex:
         version, changed_at = _revision(session)
         if version == self.version:
             return False
-        query = select(ConvictedPerson).options(
-            selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions)
+        # in id order, as the full load: the slots the index gives them, and so which of many namesakes
+        # tied at the cheap cut are scored in detail, do not follow the database's whim
+        query = (
+            select(ConvictedPerson)
+            .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
+            .order_by(ConvictedPerson.id)
         )
         if self.changed_at is not None:
             # a transaction that was slow to commit wrote updated_at before the revision it bumped; the

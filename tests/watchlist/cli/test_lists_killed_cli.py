@@ -91,7 +91,7 @@ def _state(database: Path) -> dict[str, object]:
         return {
             "deliveries": connection.execute(
                 "SELECT source, checksum, status, rows_total, rows_stored, rows_quarantined "
-                "FROM incoming_deliveries"
+                "FROM incoming_deliveries ORDER BY id"
             ).fetchall(),
             "records": sorted(
                 connection.execute(
