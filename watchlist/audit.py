@@ -213,16 +213,16 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
         statement = event
     else:
         table = attached.table
+        names = ", ".join(quote(name) for name in columns)
         types = ", ".join(
             f"{quote(name)} {table.c[name].type.compile(dialect=connection.dialect)}" for name in columns
         )
         statement = (
             f"WITH event AS ({event}), attached AS ("
-            f"INSERT INTO {quote(table.name)} ({quote(attached.foreign_key)}, "
-            f"{', '.join(quote(name) for name in columns)}) "
+            f"INSERT INTO {quote(table.name)} ({quote(attached.foreign_key)}, {names}) "
             f"SELECT event.id, {', '.join(f'row.{quote(name)}' for name in columns)} "
             f"FROM event, ROWS FROM (json_to_recordset(%s::json) AS ({types})) WITH ORDINALITY "
-            f"AS row ({', '.join(quote(name) for name in columns)}, given_order) "
+            f"AS row ({names}, given_order) "
             "ORDER BY row.given_order) "
             "SELECT id FROM event"
         )

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import orjson
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -82,13 +82,22 @@ def build_long_lived(
     return index
 
 
+def _persons_to_index() -> Select[ConvictedPerson]:
+    """The persons with what the index and the details need, in id order, for the full load and for a
+    refresh alike: the slots the index gives them, and so which of many namesakes tied at the cheap cut
+    are scored in detail, do not follow the database's whim."""
+    return (
+        select(ConvictedPerson)
+        .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
+        .order_by(ConvictedPerson.id)
+    )
+
+
 def _screenable_persons(session: Session) -> Iterator[ConvictedPerson]:
     # closed persons are not screened: the case is over, a hit would send officers after nobody
     query = (
-        select(ConvictedPerson)
+        _persons_to_index()
         .where(ConvictedPerson.status != PersonStatus.CLOSED)
-        .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
-        .order_by(ConvictedPerson.id)
         .execution_options(yield_per=2000)
     )
     yield from session.scalars(query)
@@ -147,13 +156,7 @@ class WatchlistIndex:
         version, changed_at = _revision(session)
         if version == self.version:
             return False
-        # in id order, as the full load: the slots the index gives them, and so which of many namesakes
-        # tied at the cheap cut are scored in detail, do not follow the database's whim
-        query = (
-            select(ConvictedPerson)
-            .options(selectinload(ConvictedPerson.names), selectinload(ConvictedPerson.convictions))
-            .order_by(ConvictedPerson.id)
-        )
+        query = _persons_to_index()
         if self.changed_at is not None:
             # a transaction that was slow to commit wrote updated_at before the revision it bumped; the
             # margin takes such persons again (upsert is idempotent, reloading a few twice costs little)
