@@ -30,7 +30,7 @@ from typing import Any, Literal, cast
 import orjson
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -194,7 +194,7 @@ _WRITTEN_AS_JSON = ("subject", "outcome")
 _POSTGRESQL_STATEMENTS: dict[tuple[str, ...], str] = {}
 
 
-def _postgresql_statement(connection: Connection, attached: Attached | None) -> str:
+def _postgresql_statement(dialect: Dialect, attached: Attached | None) -> str:
     """One statement that inserts the audit row and, when given, its attached rows, returning the row's
     id. The attached rows travel as one JSON array (json_to_recordset), whatever their number, and take
     their ids in the order given."""
@@ -203,7 +203,7 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
     statement = _POSTGRESQL_STATEMENTS.get(key)
     if statement is not None:
         return statement
-    quote = connection.dialect.identifier_preparer.quote
+    quote = dialect.identifier_preparer.quote
     placeholders = ", ".join("%s::json" if name in _WRITTEN_AS_JSON else "%s" for name in _WRITTEN)
     event = (
         f"INSERT INTO {quote(_events().name)} ({', '.join(quote(name) for name in _WRITTEN)}) "
@@ -214,9 +214,7 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
     else:
         table = attached.table
         names = ", ".join(quote(name) for name in columns)
-        types = ", ".join(
-            f"{quote(name)} {table.c[name].type.compile(dialect=connection.dialect)}" for name in columns
-        )
+        types = ", ".join(f"{quote(name)} {table.c[name].type.compile(dialect=dialect)}" for name in columns)
         statement = (
             f"WITH event AS ({event}), attached AS ("
             f"INSERT INTO {quote(table.name)} ({quote(attached.foreign_key)}, {names}) "
@@ -230,25 +228,33 @@ def _postgresql_statement(connection: Connection, attached: Attached | None) -> 
     return statement
 
 
-def _append_postgresql(connection: Connection, row: Mapping[str, Any], attached: Attached | None) -> int:
-    # as driver SQL: the screening's hot path, where compiling and caching the Core statements cost as
-    # much as the driver itself (bench/results/screening-api.md); SQLAlchemy still handles the errors (a
-    # connection found dead invalidates the pool). JSON is encoded by orjson, and PostgreSQL's json type
-    # keeps the text as sent (what is hashed is the values, which read back the same)
+def _postgresql_parameters(row: Mapping[str, Any], attached: Attached | None) -> tuple[Any, ...]:
+    # JSON is encoded by orjson, and PostgreSQL's json type keeps the text as sent (what is hashed is the
+    # values, which read back the same)
     parameters: list[Any] = [
         orjson.dumps(row[name]).decode() if name in _WRITTEN_AS_JSON else row[name] for name in _WRITTEN
     ]
     if attached is not None:
         parameters.append(orjson.dumps(list(attached.rows)).decode())
-    statement = _postgresql_statement(connection, attached)
-    return int(connection.exec_driver_sql(statement, tuple(parameters)).scalar_one())
+    return tuple(parameters)
+
+
+def _append_postgresql(connection: Connection, row: Mapping[str, Any], attached: Attached | None) -> int:
+    # as driver SQL: the screening's hot path, where compiling and caching the Core statements cost as
+    # much as the driver itself (bench/results/screening-api.md); SQLAlchemy still handles the errors (a
+    # connection found dead invalidates the pool)
+    statement = _postgresql_statement(connection.dialect, attached)
+    return int(connection.exec_driver_sql(statement, _postgresql_parameters(row, attached)).scalar_one())
+
+
+def _sealable(values: dict[str, Any], attached: Attached | None) -> tuple[dict[str, Any], Attached | None]:
+    """The row as inserted (with its content hash), and the attached rows if there are any."""
+    return {**values, "content_hash": content_hash(values)}, attached if attached and attached.rows else None
 
 
 def _append(session: Session, values: dict[str, Any], attached: Attached | None = None) -> int:
     """Insert one row, not yet sealed, and its attached rows, in the session's transaction; its id."""
-    row = {**values, "content_hash": content_hash(values)}
-    if attached is not None and not attached.rows:
-        attached = None
+    row, attached = _sealable(values, attached)
     try:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
@@ -352,6 +358,62 @@ def write_event(
     (an alert raised by the screening points at it), and the `attached` rows pointing at it written with
     it. A failed write raises here, before any answer."""
     return _append(session, _values(action, actor, via, role, remote_addr, subject, outcome), attached)
+
+
+def commit_event(
+    session: Session,
+    action: str,
+    *,
+    actor: str,
+    via: str,
+    role: Role | str | None = None,
+    remote_addr: str | None = None,
+    subject: Mapping[str, Any] | None = None,
+    outcome: Mapping[str, Any] | None = None,
+    attached: Attached | None = None,
+) -> int:
+    """As `write_event`, and committed when it returns: for a request whose one write is its audit row
+    (a screening over the API). The row's id.
+
+    When the session has begun nothing and its engine is PostgreSQL's, where the row and its attached rows
+    are one statement, that statement runs and commits on a pooled driver connection, a transaction of
+    its own, without the Session: its begin, execution and commit bookkeeping cost as much again as the
+    write itself (bench/results/screening-api.md). Otherwise the row is written in the session's
+    transaction, which is committed with whatever else it holds.
+    """
+    values = _values(action, actor, via, role, remote_addr, subject, outcome)
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        row_id = _append(session, values, attached)
+        session.commit()
+        return row_id
+    return _commit_postgresql(bind, *_sealable(values, attached))
+
+
+def _commit_postgresql(engine: Engine, row: Mapping[str, Any], attached: Attached | None) -> int:
+    statement = _postgresql_statement(engine.dialect, attached)
+    parameters = _postgresql_parameters(row, attached)
+    try:
+        connection = engine.raw_connection()
+    except SQLAlchemyError as error:
+        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(statement, parameters)
+            fetched = cursor.fetchone()
+        finally:
+            cursor.close()
+        connection.commit()
+    except engine.dialect.loaded_dbapi.Error as error:
+        # a connection found dead is not handed out again; the pool rolls back any other on its return
+        if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+            connection.invalidate(error)
+        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+    finally:
+        connection.close()
+    assert fetched is not None
+    return int(fetched[0])
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import sessionmaker
 from watchlist import migrations
 from watchlist.app import create_app
 from watchlist.db import make_engine, session_scope
-from watchlist.models import AuditEvent, Role
+from watchlist.models import AuditEvent, QueuedScreeningHit, Role
+from watchlist.persons import add_person, require_person
 from watchlist.settings import Settings
 from watchlist.users import create_token, create_user
 
@@ -73,6 +74,59 @@ def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "screen")
         )
     assert screenings == 2
+    app.extensions["watchlist.db"].engine.dispose()
+    engine.dispose()
+
+
+def test_a_screening_over_the_api_is_committed_with_its_queued_hit_before_the_answer(
+    settings: Settings, web_database: str
+) -> None:
+    # the app on its own engine, as in production: the request's session begins nothing, and the audit
+    # row goes in with its queued hit as one statement of its own (audit.commit_event)
+    engine = make_engine(web_database)
+    migrations.upgrade(engine)
+    with session_scope(sessionmaker(bind=engine, expire_on_commit=False)) as session:
+        _row, token = create_token(session, create_user(session, "checkpoint", Role.SCREENER))
+        person = add_person(
+            session,
+            require_person(
+                {
+                    "external_id": "UA-0002",
+                    "full_name": "Гнилицький Олег Петрович",
+                    "birth_date": "1975-03-12",
+                }
+            ),
+            actor="test",
+        )
+        person_id = person.id
+    app = create_app(dataclasses.replace(settings, database_url=web_database))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    response = client.post(
+        "/api/v1/screen", json={"name": "HNYLYTSKYI Oleh", "birth_date": "12.03.1975"}, headers=headers
+    )
+
+    assert response.status_code == 200
+    assert response.json is not None and response.json["decision"] == "hit"
+    # read from another connection: stored, not waiting in an open transaction
+    with engine.connect() as connection:
+        audit_row = connection.execute(
+            select(AuditEvent.id, AuditEvent.actor, AuditEvent.outcome).where(AuditEvent.action == "screen")
+        ).one()
+        queued = connection.execute(
+            select(QueuedScreeningHit.person_id, QueuedScreeningHit.audit_event_id)
+        ).all()
+        open_transactions = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            )
+        )
+    assert audit_row.actor == "checkpoint"
+    assert audit_row.outcome["hits"] == 1 and audit_row.outcome["persons_disclosed"] == [person_id]
+    assert [tuple(row) for row in queued] == [(person_id, audit_row.id)]
+    assert open_transactions == 0
     app.extensions["watchlist.db"].engine.dispose()
     engine.dispose()
 

@@ -99,9 +99,9 @@ def _screen(records: list[IncomingRecord], action: str) -> list[dict[str, Any]]:
         role=principal.role.value,
         remote_addr=request.remote_addr,
         language=_language(),
+        # the answer goes out only once the audit row of who saw it is stored
+        commit=True,
     )
-    # the answer goes out only once the audit row of who saw it is stored
-    session.commit()
     return results
 
 
