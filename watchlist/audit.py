@@ -377,9 +377,10 @@ def commit_event(
 
     When the session has begun nothing and its engine is PostgreSQL's, where the row and its attached rows
     are one statement, that statement runs and commits on a pooled driver connection, a transaction of
-    its own, without the Session: its begin, execution and commit bookkeeping cost as much again as the
-    write itself (bench/results/screening-api.md). Otherwise the row is written in the session's
-    transaction, which is committed with whatever else it holds.
+    its own, without the Session: its begin, execution and commit bookkeeping cost about as much again as
+    the write itself (measured alone, about 395 µs of CPU a write through the Session against 215 µs on
+    the driver connection). Otherwise the row is written in the session's transaction, which is
+    committed with whatever else it holds.
     """
     values = _values(action, actor, via, role, remote_addr, subject, outcome)
     bind = session.get_bind()
