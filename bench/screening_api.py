@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import signal
@@ -38,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -280,6 +282,22 @@ def backend_cpu_seconds(url: str) -> dict[int, float]:
             continue
         seconds[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
     return seconds
+
+
+def connections_per_worker(port: int) -> list[int]:
+    """How many established client connections each gunicorn worker holds on `port`, most first (Linux
+    `ss`; empty when it is missing). The workers take wrk's connections in an accept race, not in turns."""
+    ss = shutil.which("ss")
+    if ss is None:
+        return []
+    listing = subprocess.run(
+        [ss, "-tnpH", "state", "established", f"sport = :{port}"], capture_output=True, text=True, check=False
+    ).stdout
+    holders: dict[str, int] = {}
+    for line in listing.splitlines():
+        for pid in re.findall(r"pid=(\d+)", line)[:1]:
+            holders[pid] = holders.get(pid, 0) + 1
+    return sorted(holders.values(), reverse=True)
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
@@ -532,7 +550,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             screens_before = audit_count(url, "screen")
             cpu_before = server_cpu_seconds(server.pid)
             postgres_before = backend_cpu_seconds(url) if url.startswith("postgresql") else {}
+            # halfway through the load: which worker holds how many of the clients
+            split: list[int] = []
+            sampler = threading.Timer(args.seconds / 2, lambda: split.extend(connections_per_worker(port)))
+            sampler.start()
             load = run_wrk(base, token, queries, args.seconds, workdir)
+            sampler.join()
             # requests still in flight when wrk stopped are answered (and audited) a moment later
             time.sleep(1)
             server_cpu = server_cpu_seconds(server.pid) - cpu_before
@@ -567,6 +590,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "p99_ms": round(latency["p99"] / 1000, 2),
         "max_ms": round(latency["max"] / 1000, 2),
         "mean_ms": round(latency["mean"] / 1000, 2),
+        "client_connections_per_worker": split,
         "errors": load["errors"],
         "statuses": load["statuses"],
         "audit_rows_written": audited,
@@ -657,6 +681,8 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"| errors | {errors} | none | {mark('errors')} |",
             f"| answers by HTTP status | {statuses} | | |",
             f"| audit rows written during the run | {f['audit_rows_written']:,} | one per request | |",
+            f"| wrk's connections per worker, halfway | "
+            f"{' / '.join(str(n) for n in f.get('client_connections_per_worker', [])) or 'not seen'} | | |",
             f"| batch of {b['records']:,} records (`POST /api/v1/screen/batch`, client-side) "
             f"| {b['seconds']} s "
             f"(status {b['status']}, {b['hits']:,} hits, {b['possible_hits']:,} possible, "
@@ -677,6 +703,11 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"(measured mean {f['mean_ms']} ms). A p50 of {TARGETS['p50_ms']:.0f} ms with {CLIENTS} such "
             f"clients needs about {CLIENTS * 1000 / TARGETS['p50_ms']:.0f} requests per second, that is at "
             f"most {cores * TARGETS['p50_ms'] / CLIENTS:.1f} ms of CPU per request for everything.",
+            "",
+            "The workers take the clients' connections in an accept race, so one may hold more of them than "
+            "the other (the row above). Each worker still answers about half the requests, so the clients of "
+            "the busier one wait longer: the latencies gather around two values, and the p50 falls on one "
+            "of them or between, where the mean stays at the figure above.",
             "",
         ]
     )
