@@ -353,40 +353,31 @@ def write_event(
     subject: Mapping[str, Any] | None = None,
     outcome: Mapping[str, Any] | None = None,
     attached: Attached | None = None,
+    commit: bool = False,
 ) -> int:
     """As `record_event`, for the hot path of screening, which needs no ORM object back; the row's id
     (an alert raised by the screening points at it), and the `attached` rows pointing at it written with
-    it. A failed write raises here, before any answer."""
-    return _append(session, _values(action, actor, via, role, remote_addr, subject, outcome), attached)
+    it. A failed write raises here, before any answer.
 
-
-def commit_event(
-    session: Session,
-    action: str,
-    *,
-    actor: str,
-    via: str,
-    role: Role | str | None = None,
-    remote_addr: str | None = None,
-    subject: Mapping[str, Any] | None = None,
-    outcome: Mapping[str, Any] | None = None,
-    attached: Attached | None = None,
-) -> int:
-    """As `write_event`, and committed when it returns: for a request whose one write is its audit row
-    (a screening over the API). The row's id.
-
-    When the session has begun nothing and its engine is PostgreSQL's, where the row and its attached rows
-    are one statement, that statement runs and commits on a pooled driver connection, a transaction of
-    its own, without the Session: its begin, execution and commit bookkeeping cost about as much again as
-    the write itself (measured alone, about 395 µs of CPU a write through the Session against 215 µs on
-    the driver connection). Otherwise the row is written in the session's transaction, which is
-    committed with whatever else it holds.
+    With `commit`, for a request whose one write is its audit row (a screening over the API), the row is
+    committed when this returns. When the session has begun nothing and its engine is PostgreSQL's, where
+    the row and its attached rows are one statement, that statement then runs and commits on a pooled
+    driver connection, a transaction of its own, without the Session: its begin, execution and commit
+    bookkeeping cost about as much again as the write itself (measured alone, about 395 µs of CPU a
+    write through the Session against 215 µs on the driver connection). Otherwise the row is written in
+    the session's transaction, which is then committed with whatever else it holds.
     """
     values = _values(action, actor, via, role, remote_addr, subject, outcome)
     bind = session.get_bind()
-    if session.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+    if (
+        not commit
+        or session.in_transaction()
+        or not isinstance(bind, Engine)
+        or bind.dialect.name != "postgresql"
+    ):
         row_id = _append(session, values, attached)
-        session.commit()
+        if commit:
+            session.commit()
         return row_id
     return _commit_postgresql(bind, *_sealable(values, attached))
 

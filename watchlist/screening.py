@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchers import Match, MatchIndex, PersonEntry, Thresholds
 from matchers.index import collector_paused
 from watchlist.alerts import queued_screening_hits
-from watchlist.audit import Attached, commit_event, write_event
+from watchlist.audit import Attached, write_event
 from watchlist.db import read_only_session
 from watchlist.exc import FieldError, Unavailable, ValidationFailed
 from watchlist.models import ConvictedPerson, PersonStatus, WatchlistRevision
@@ -442,9 +442,9 @@ def audit_screening(
     commit: bool = False,
 ) -> int:
     """Write who screened what and which persons the answer disclosed, with the `attached` rows that point
-    at it (and commit it, when `commit`: `commit_event`); returns the audit row's id."""
+    at it (and commit it, when `commit`: see `write_event`); returns the audit row's id."""
     disclosed = sorted({m["person_id"] for r in results for m in r["matches"]})
-    return (commit_event if commit else write_event)(
+    return write_event(
         session,
         action,
         actor=actor,
@@ -459,6 +459,7 @@ def audit_screening(
             "persons_disclosed": disclosed,
         },
         attached=attached,
+        commit=commit,
     )
 
 
@@ -493,7 +494,7 @@ def screen_records(
     written in the caller's transaction: if it cannot be written, the caller must not answer. Each hit
     is queued in the same transaction for the `screening-alerts` job, which raises its alert of origin
     `screening` (`queued_screening_hits`). A caller with nothing else to write (the API) passes `commit`:
-    the row is then committed here, where that is cheapest (`audit.commit_event`).
+    the row is then committed here, where that is cheapest (`audit.write_event`).
     """
 
     def screen(index: WatchlistIndex) -> list[dict[str, Any]]:

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from watchlist import migrations
@@ -39,16 +40,32 @@ def web_database(database_url: str) -> Iterator[str]:
     admin.dispose()
 
 
-def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_pool_heals(
-    settings: Settings, web_database: str
-) -> None:
+@dataclasses.dataclass
+class WebApp:
+    """The app on an engine of its own, as in production, and a screener's token."""
+
+    # the test's own engine on the app's database
+    engine: Engine
+    client: FlaskClient
+    headers: dict[str, str]
+
+
+@pytest.fixture
+def web_app(settings: Settings, web_database: str) -> Iterator[WebApp]:
     engine = make_engine(web_database)
     migrations.upgrade(engine)
     with session_scope(sessionmaker(bind=engine, expire_on_commit=False)) as session:
         _row, token = create_token(session, create_user(session, "checkpoint", Role.SCREENER))
     app = create_app(dataclasses.replace(settings, database_url=web_database))
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
+    yield WebApp(engine, app.test_client(), {"Authorization": f"Bearer {token}"})
+    app.extensions["watchlist.db"].engine.dispose()
+    engine.dispose()
+
+
+def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_pool_heals(
+    web_app: WebApp,
+) -> None:
+    client, headers, engine = web_app.client, web_app.headers, web_app.engine
     assert client.post("/api/v1/screen", json={"name": "Ivan Petrenko"}, headers=headers).status_code == 200
 
     # the database restarts: every connection the app's pool holds is cut
@@ -74,19 +91,15 @@ def test_a_connection_that_died_in_the_pool_fails_one_request_with_503_then_the_
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "screen")
         )
     assert screenings == 2
-    app.extensions["watchlist.db"].engine.dispose()
-    engine.dispose()
 
 
 def test_a_screening_over_the_api_is_committed_with_its_queued_hit_before_the_answer(
-    settings: Settings, web_database: str
+    web_app: WebApp,
 ) -> None:
-    # the app on its own engine, as in production: the request's session begins nothing, and the audit
-    # row goes in with its queued hit as one statement of its own (audit.commit_event)
-    engine = make_engine(web_database)
-    migrations.upgrade(engine)
+    # the request's session begins nothing, so the audit row goes in with its queued hit as one statement
+    # of its own (audit.write_event with commit)
+    client, headers, engine = web_app.client, web_app.headers, web_app.engine
     with session_scope(sessionmaker(bind=engine, expire_on_commit=False)) as session:
-        _row, token = create_token(session, create_user(session, "checkpoint", Role.SCREENER))
         person = add_person(
             session,
             require_person(
@@ -99,9 +112,6 @@ def test_a_screening_over_the_api_is_committed_with_its_queued_hit_before_the_an
             actor="test",
         )
         person_id = person.id
-    app = create_app(dataclasses.replace(settings, database_url=web_database))
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
 
     response = client.post(
         "/api/v1/screen", json={"name": "HNYLYTSKYI Oleh", "birth_date": "12.03.1975"}, headers=headers
@@ -127,8 +137,6 @@ def test_a_screening_over_the_api_is_committed_with_its_queued_hit_before_the_an
     assert audit_row.outcome["hits"] == 1 and audit_row.outcome["persons_disclosed"] == [person_id]
     assert [tuple(row) for row in queued] == [(person_id, audit_row.id)]
     assert open_transactions == 0
-    app.extensions["watchlist.db"].engine.dispose()
-    engine.dispose()
 
 
 def test_every_request_is_logged_with_its_duration_even_one_turned_away_before_the_views(
