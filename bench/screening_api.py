@@ -24,6 +24,7 @@ workers that build their index at start).
 from __future__ import annotations
 
 import argparse
+import collections
 import concurrent.futures
 import csv
 import datetime as dt
@@ -284,6 +285,10 @@ def backend_cpu_seconds(url: str) -> dict[int, float]:
     return seconds
 
 
+# the process holding a socket, in a line of `ss -p`
+_HOLDER = re.compile(r"pid=(\d+)")
+
+
 def connections_per_worker(port: int) -> list[int]:
     """How many established client connections each gunicorn worker holds on `port`, most first (Linux
     `ss`; empty when it is missing). The workers take wrk's connections in an accept race, not in turns."""
@@ -293,10 +298,7 @@ def connections_per_worker(port: int) -> list[int]:
     listing = subprocess.run(
         [ss, "-tnpH", "state", "established", f"sport = :{port}"], capture_output=True, text=True, check=False
     ).stdout
-    holders: dict[str, int] = {}
-    for line in listing.splitlines():
-        for pid in re.findall(r"pid=(\d+)", line)[:1]:
-            holders[pid] = holders.get(pid, 0) + 1
+    holders = collections.Counter(match[1] for match in map(_HOLDER.search, listing.splitlines()) if match)
     return sorted(holders.values(), reverse=True)
 
 
@@ -682,7 +684,7 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"| answers by HTTP status | {statuses} | | |",
             f"| audit rows written during the run | {f['audit_rows_written']:,} | one per request | |",
             f"| wrk's connections per worker, halfway | "
-            f"{' / '.join(str(n) for n in f.get('client_connections_per_worker', [])) or 'not seen'} | | |",
+            f"{' / '.join(str(n) for n in f['client_connections_per_worker']) or 'not seen'} | | |",
             f"| batch of {b['records']:,} records (`POST /api/v1/screen/batch`, client-side) "
             f"| {b['seconds']} s "
             f"(status {b['status']}, {b['hits']:,} hits, {b['possible_hits']:,} possible, "

@@ -94,6 +94,10 @@ class AuditUnavailable(Unavailable):
     code = "audit_unavailable"
 
 
+# what the caller of a write that failed is told
+_NOT_WRITTEN = "the audit log cannot be written; the request was not carried out"
+
+
 def canonical_json(value: Any) -> str:
     """The one serialisation hashed: sorted keys, no spaces, ASCII only, no NaN."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
@@ -269,7 +273,7 @@ def _append(session: Session, values: dict[str, Any], attached: Attached | None 
         return row_id
     except SQLAlchemyError as error:
         # the caller must not answer: the error page or JSON says 503, and the transaction rolls back
-        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+        raise AuditUnavailable(_NOT_WRITTEN) from error
 
 
 def _lock_head(connection: Connection) -> Any:
@@ -388,7 +392,7 @@ def _commit_postgresql(engine: Engine, row: Mapping[str, Any], attached: Attache
     try:
         connection = engine.raw_connection()
     except SQLAlchemyError as error:
-        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+        raise AuditUnavailable(_NOT_WRITTEN) from error
     try:
         cursor = connection.cursor()
         try:
@@ -401,7 +405,7 @@ def _commit_postgresql(engine: Engine, row: Mapping[str, Any], attached: Attache
         # a connection found dead is not handed out again; the pool rolls back any other on its return
         if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
             connection.invalidate(error)
-        raise AuditUnavailable("the audit log cannot be written; the request was not carried out") from error
+        raise AuditUnavailable(_NOT_WRITTEN) from error
     finally:
         connection.close()
     assert fetched is not None
